@@ -1,0 +1,132 @@
+"""Command line: ``migration-audit check [PATH]``, ``rules``, ``explain CODE``.
+
+Exit codes: 0 no findings (or only info), 1 findings of severity warning or
+error, 2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from migration_audit import __version__
+from migration_audit.config import Overrides, UsageError
+from migration_audit.findings import Severity
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 as well; keep the one-line form
+        self.print_usage(sys.stderr)
+        print(f"migration-audit: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="migration-audit",
+        description="Find per-row values frozen into SQLAlchemy models and Alembic migrations, "
+        "and server-default drift, before migrations are applied.",
+    )
+    parser.add_argument("--version", action="version", version=f"migration-audit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="audit an Alembic project (default: the current folder)")
+    check.add_argument("path", nargs="?", default=".", help="project folder or its alembic.ini (default: .)")
+    check.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    check.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="model metadata to audit, e.g. app.models:Base.metadata (repeatable; default: what env.py uses)",
+    )
+    check.add_argument("--script-location", metavar="DIR", help="the Alembic script folder (default: from alembic.ini)")
+    check.add_argument("--dialect", help="SQL dialect to render defaults for (default: from sqlalchemy.url)")
+    check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules (codes or prefixes, comma-separated)")
+    check.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="CODES", help="skip these rules (codes or prefixes, comma-separated)")
+
+    sub.add_parser("rules", help="list every rule")
+    explain = sub.add_parser("explain", help="show a rule's documentation")
+    explain.add_argument("rule", help="rule code or name, e.g. MA101")
+    return parser
+
+
+def _color(stream: object) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from migration_audit.engine import audit
+    from migration_audit.reporters import REPORTERS
+
+    overrides = Overrides(metadata=args.metadata, script_location=args.script_location, dialect=args.dialect)
+    result = audit(Path(args.path), overrides, args.select, args.ignore)
+    sys.stdout.write(REPORTERS[args.format](result, color=_color(sys.stdout)))
+    failing = [f for f in result.findings if f.severity >= Severity.WARNING]
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _cmd_rules() -> int:
+    from migration_audit.rules import RULES
+
+    rows = [("CODE", "NAME", "SEVERITY", "ENABLED", "SUMMARY")]
+    for code, rule in RULES.items():
+        rows.append((code, rule.name, str(rule.severity), "yes" if rule.enabled_by_default else "no", rule.summary()))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4])
+    return EXIT_CLEAN
+
+
+def _cmd_explain(selector: str) -> int:
+    import inspect
+
+    from migration_audit.rules import RULES, expand
+
+    codes = expand(selector)
+    if len(codes) != 1:
+        raise UsageError(f"{selector!r} names {len(codes)} rules; give one code, e.g. {codes[0]}")
+    rule = RULES[codes[0]]
+    print(f"{rule.code} {rule.name} [{rule.severity}]\n")
+    print(inspect.cleandoc(rule.__doc__ or ""))
+    return EXIT_CLEAN
+
+
+def main(argv: list[str] | None = None) -> int:
+    from migration_audit.rules import UnknownRule
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _cmd_check(args)
+        if args.command == "rules":
+            return _cmd_rules()
+        if args.command == "explain":
+            return _cmd_explain(args.rule)
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    except (UsageError, UnknownRule) as exc:
+        print(f"migration-audit: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("migration-audit: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - an internal error must still exit 2, with a trace to report
+        traceback.print_exc(file=sys.stderr)
+        print(
+            f"migration-audit: internal error: {type(exc).__name__}: {exc}. Please report it with the trace above.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR

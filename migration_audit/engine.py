@@ -1,0 +1,73 @@
+"""The audit: sources → facts → rules → findings. Every entry point (the
+CLI, and later the Alembic hooks and the pytest plugin) calls :func:`audit`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migration_audit import rules as rule_registry
+from migration_audit.config import Overrides, Project, load_project
+from migration_audit.facts import Facts, Location
+from migration_audit.findings import Finding
+from migration_audit.sources.locate import SourceIndex
+from migration_audit.sources.migrations import read_history
+from migration_audit.sources.models import load_metadata, model_schema, project_imports, project_module_files
+
+
+@dataclass(slots=True)
+class AuditResult:
+    project: Project
+    facts: Facts
+    findings: list[Finding] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        history = self.facts.migrations
+        return {
+            "files": self.facts.files,
+            "revisions": len(history.revisions) if history else 0,
+            "tables": len(self.facts.models.tables) if self.facts.models else 0,
+            "findings": len(self.findings),
+        }
+
+
+def collect_facts(project: Project) -> Facts:
+    facts = Facts(root=project.root, dialect=project.dialect)
+    facts.diagnostics.extend(project.diagnostics)
+    assert project.script_location is not None
+    facts.migrations = read_history(
+        project.script_location,
+        project.version_locations,
+        project.recursive_version_locations,
+        facts.diagnostics,
+    )
+    files = facts.migrations.files
+    if project.metadata:
+        roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
+        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
+        with project_imports(project.sys_paths, roots):
+            metadatas, problems = load_metadata(project.metadata, roots, fallback)
+            facts.diagnostics.extend(problems)
+            if metadatas:
+                index = SourceIndex(project.root)
+                index.module_files = project_module_files(roots)
+                facts.models = model_schema(metadatas, project.dialect, index, fallback)
+            model_files = {
+                c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location
+            }
+            files += len(model_files)
+    facts.files = files
+    return facts
+
+
+def audit(path: Path, overrides: Overrides, select: list[str], ignore: list[str]) -> AuditResult:
+    """Run every enabled rule on the project at ``path``. Raises
+    config.UsageError and rules.UnknownRule for bad input."""
+    project = load_project(path, overrides)
+    chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
+    facts = collect_facts(project)
+    findings: list[Finding] = []
+    for rule in chosen:
+        findings.extend(rule().check(facts))
+    findings.sort(key=Finding.sort_key)
+    return AuditResult(project, facts, findings)

@@ -1,0 +1,203 @@
+"""The fact model every source produces and every rule reads.
+
+Sources (model metadata, migration files, later a live database) each turn
+their input into the same small vocabulary: tables, columns and, per column,
+its client default, server default, onupdate and server onupdate, each
+classified and carrying the location of the code that defines it. Rules only
+ever see these facts, never SQLAlchemy objects or AST nodes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A point in a source file: absolute path, 1-based line and column."""
+
+    path: Path
+    line: int = 1
+    column: int = 1
+
+
+class DefaultKind(enum.Enum):
+    """How a default value is produced."""
+
+    CONSTANT = "constant"  # one value, the same for every row
+    CALLABLE = "callable"  # a Python callable run per row
+    SQL = "sql"  # a SQL expression evaluated by the database (text(), func.*)
+    SEQUENCE = "sequence"
+    IDENTITY = "identity"
+    COMPUTED = "computed"
+    FETCHED = "fetched"  # FetchedValue(): the database fills it, nothing is rendered
+    OPAQUE = "opaque"  # an expression migration-audit could not read without running it
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultValue:
+    """One default of a column, as one source states it.
+
+    ``value`` is the Python value of a constant (for a server default given
+    as a plain string, that string). ``sql`` is the SQL text a server default
+    puts after ``DEFAULT`` (``'abc'``, ``now()``, ``0``); it is None for client
+    defaults and for kinds that render nothing. ``source`` is how the code
+    spells it (``str(uuid.uuid4())``, ``sa.text('0')``), for messages.
+    """
+
+    kind: DefaultKind
+    value: object = None
+    sql: str | None = None
+    source: str | None = None
+    location: Location | None = None
+
+    def describe(self) -> str:
+        if self.source:
+            return self.source
+        if self.sql is not None:
+            return self.sql
+        return repr(self.value)
+
+
+@dataclass(slots=True)
+class ColumnFact:
+    name: str
+    type: str = ""
+    nullable: bool = True
+    primary_key: bool = False
+    unique: bool = False  # unique=True on the column itself
+    default: DefaultValue | None = None
+    server_default: DefaultValue | None = None
+    onupdate: DefaultValue | None = None
+    server_onupdate: DefaultValue | None = None
+    location: Location | None = None
+    # The class attribute that maps the column, when it differs from its name
+    # (``legacy = Column("legacy_col", ...)``); for messages.
+    attribute: str | None = None
+
+
+@dataclass(slots=True)
+class UniqueFact:
+    """A unique constraint or unique index."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    kind: str = "constraint"  # or "index"
+
+
+@dataclass(slots=True)
+class TableFact:
+    name: str
+    schema: str | None = None
+    columns: dict[str, ColumnFact] = field(default_factory=dict)
+    primary_key: tuple[str, ...] = ()
+    uniques: list[UniqueFact] = field(default_factory=list)
+    location: Location | None = None
+
+    @property
+    def key(self) -> str:
+        return table_key(self.name, self.schema)
+
+    def is_key_column(self, column: str) -> bool:
+        """True when the column alone must be unique: it is the whole primary
+        key, has ``unique=True``, or is the only column of a unique constraint
+        or unique index. Then a constant default collides on the second row."""
+        col = self.columns.get(column)
+        if col is not None and col.unique:
+            return True
+        if self.primary_key == (column,):
+            return True
+        return any(u.columns == (column,) for u in self.uniques)
+
+    def key_reason(self, column: str) -> str | None:
+        col = self.columns.get(column)
+        if self.primary_key == (column,):
+            return "primary key"
+        if col is not None and col.unique:
+            return "unique"
+        for u in self.uniques:
+            if u.columns == (column,):
+                return f"unique {u.kind}" + (f" {u.name}" if u.name else "")
+        return None
+
+
+def table_key(name: str, schema: str | None) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+@dataclass(slots=True)
+class Schema:
+    """Tables as one source states them."""
+
+    tables: dict[str, TableFact] = field(default_factory=dict)
+
+    def get(self, name: str, schema: str | None = None) -> TableFact | None:
+        return self.tables.get(table_key(name, schema))
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """Something a source could not read (an MA0xx finding to be)."""
+
+    code: str
+    message: str
+    help: str
+    location: Location
+    object: str | None = None
+
+
+@dataclass(slots=True)
+class Revision:
+    """One migration file, read statically."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    path: Path
+    location: Location
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    message: str = ""
+    ops: list[object] = field(default_factory=list)  # migration_audit.sources.ops.Op
+
+
+@dataclass(frozen=True, slots=True)
+class ServerDefaultSet:
+    """A migration operation that gives a column a server default."""
+
+    revision: str
+    table: str
+    schema: str | None
+    column: str
+    value: DefaultValue
+    is_key: bool  # the column alone is unique when the operation runs
+    key_reason: str | None
+    location: Location
+
+
+@dataclass(slots=True)
+class MigrationHistory:
+    """The migration chain: revisions, their order and the schema at head."""
+
+    script_location: Path
+    revisions: dict[str, Revision] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # parents before children
+    heads: tuple[str, ...] = ()
+    head_schema: Schema = field(default_factory=Schema)
+    server_defaults_set: list[ServerDefaultSet] = field(default_factory=list)
+    # Tables the chain touches but could not read fully (opaque SQL, helpers).
+    opaque_tables: set[str] = field(default_factory=set)
+    files: int = 0
+
+
+@dataclass(slots=True)
+class Facts:
+    """Everything the rules see."""
+
+    root: Path
+    dialect: str
+    models: Schema | None = None
+    migrations: MigrationHistory | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0

@@ -1,0 +1,31 @@
+"""Findings: what rules produce and reporters render."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from migration_audit.facts import Location
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    help: str
+    location: Location
+    object: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (str(self.location.path), self.location.line, self.location.column, self.code, self.message)

@@ -1,0 +1,37 @@
+"""The default format: ``path:line:col: CODE [severity] message`` and an
+indented ``help:`` line per finding, then one summary line."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from migration_audit.engine import AuditResult
+from migration_audit.findings import Severity
+from migration_audit.reporters.common import display_path
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_RESET = "\033[0m"
+_BOLD = "\033[1m"
+
+
+def render_text(result: AuditResult, color: bool = False) -> str:
+    lines: list[str] = []
+    root = result.project.root
+    for f in result.findings:
+        where = f"{display_path(f.location, root)}:{f.location.line}:{f.location.column}:"
+        sev = f"[{f.severity}]"
+        if color:
+            where = f"{_BOLD}{where}{_RESET}"
+            sev = f"{_COLORS[f.severity]}{sev}{_RESET}"
+        lines.append(f"{where} {f.code} {sev} {f.message}")
+        lines.append(f"    help: {f.help}")
+    s = result.summary()
+    scope = f"{s['files']} files, {s['revisions']} revisions, {s['tables']} tables"
+    if result.findings:
+        counts = Counter(str(f.severity) for f in result.findings)
+        detail = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items()))
+        noun = "finding" if len(result.findings) == 1 else "findings"
+        lines.append(f"Found {len(result.findings)} {noun} ({detail}) in {scope}.")
+    else:
+        lines.append(f"No findings in {scope}.")
+    return "\n".join(lines) + "\n"

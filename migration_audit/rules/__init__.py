@@ -1,0 +1,71 @@
+"""The rule registry: every rule, in code order. Codes are permanent."""
+
+from __future__ import annotations
+
+import difflib
+
+from migration_audit.rules.base import Rule
+from migration_audit.rules.ma0xx_tool import (
+    MetadataNotFound,
+    MigrationUnreadable,
+    ModelsImportFailed,
+    MultipleHeads,
+    RevisionGraphBroken,
+)
+from migration_audit.rules.ma101_constant_default_on_key import ConstantDefaultOnKey
+from migration_audit.rules.ma102_literal_uuid_server_default import LiteralUuidServerDefault
+from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
+
+
+def _registry() -> dict[str, type[Rule]]:
+    rules: dict[str, type[Rule]] = {}
+    for rule in (
+        MigrationUnreadable,
+        ModelsImportFailed,
+        RevisionGraphBroken,
+        MultipleHeads,
+        MetadataNotFound,
+        ConstantDefaultOnKey,
+        LiteralUuidServerDefault,
+        ServerDefaultDrift,
+    ):
+        if rule.code in rules:
+            raise RuntimeError(f"duplicate rule code {rule.code}")
+        rules[rule.code] = rule
+    return rules
+
+
+RULES: dict[str, type[Rule]] = _registry()
+BY_NAME: dict[str, type[Rule]] = {r.name: r for r in RULES.values()}
+
+
+class UnknownRule(ValueError):
+    pass
+
+
+def expand(selector: str) -> list[str]:
+    """``MA1`` → every MA1xx code; ``MA101`` or ``constant-default-on-key`` → one;
+    ``ALL`` → all. Raises UnknownRule naming the closest valid selector."""
+    sel = selector.strip()
+    if sel.upper() == "ALL":
+        return list(RULES)
+    if sel in BY_NAME:
+        return [BY_NAME[sel].code]
+    up = sel.upper()
+    matches = [code for code in RULES if code.startswith(up)] if up.startswith("MA") else []
+    if matches:
+        return matches
+    close = difflib.get_close_matches(sel, [*RULES, *BY_NAME], n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise UnknownRule(f"unknown rule {selector!r}{hint}; `migration-audit rules` lists them")
+
+
+def enabled(select: list[str], ignore: list[str]) -> list[type[Rule]]:
+    chosen = (
+        {c for s in select for c in expand(s)}
+        if select
+        else {code for code, r in RULES.items() if r.enabled_by_default}
+    )
+    for s in ignore:
+        chosen -= set(expand(s))
+    return [RULES[c] for c in RULES if c in chosen]

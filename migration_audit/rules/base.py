@@ -1,0 +1,44 @@
+"""The rule interface. Rules are pure: facts in, findings out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from migration_audit.facts import Facts, Location
+from migration_audit.findings import Finding, Severity
+
+
+class Rule:
+    """Subclasses set ``code``, ``name`` (kebab-case, names the problem) and
+    ``severity``, and document themselves in the docstring: a one-line
+    summary, then ``## What it does``, ``## Why is this bad?``, ``## Example``
+    and ``## Use instead``."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    enabled_by_default: ClassVar[bool] = True
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+    @classmethod
+    def finding(
+        cls,
+        message: str,
+        help: str,
+        location: Location,
+        object: str | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(cls.code, cls.name, severity or cls.severity, message, help, location, object)
+
+
+def short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"

@@ -1,0 +1,152 @@
+"""MA0xx: inputs migration-audit could not read. Sources record them as
+diagnostics while reading; these rules turn them into findings so that they
+are selected, ignored and reported like any other."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_audit.facts import Facts
+from migration_audit.findings import Finding, Severity
+from migration_audit.rules.base import Rule
+
+
+class _ToolRule(Rule):
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        for d in facts.diagnostics:
+            if d.code == self.code:
+                yield self.finding(d.message, d.help, d.location, d.object)
+
+
+class MigrationUnreadable(_ToolRule):
+    """A migration file cannot be parsed or has no readable revision id.
+
+    ## What it does
+    Reports a file under the version locations that Python cannot parse
+    (syntax error, bad encoding, NUL byte) or whose `revision` /
+    `down_revision` is not a literal.
+
+    ## Why is this bad?
+    Alembic fails to load the whole version directory, and migration-audit
+    cannot check what the file does. The rest of the audit still runs.
+
+    ## Example
+    ```python
+    revision = make_id()
+    ```
+
+    ## Use instead
+    ```python
+    revision = "3f2a9c1b7d4e"
+    ```
+    """
+
+    code = "MA001"
+    name = "migration-unreadable"
+    severity = Severity.ERROR
+
+
+class ModelsImportFailed(_ToolRule):
+    """The model metadata could not be imported.
+
+    ## What it does
+    Reports the exception raised while importing the module that holds the
+    metadata (`target_metadata` in env.py, `--metadata`, or config), at the
+    line in your code that raised it.
+
+    ## Why is this bad?
+    No model rule can run without the metadata; only migration rules ran.
+
+    ## Example
+    ```python
+    from app.modles import Base   # typo: ModuleNotFoundError
+    ```
+
+    ## Use instead
+    ```python
+    from app.models import Base
+    ```
+    """
+
+    code = "MA002"
+    name = "models-import-failed"
+    severity = Severity.ERROR
+
+
+class RevisionGraphBroken(_ToolRule):
+    """The revision graph is broken: a missing parent, a duplicate id or a cycle.
+
+    ## What it does
+    Checks that every `down_revision` and `depends_on` names a revision that
+    exists, that no id is used twice, and that the graph has no cycle.
+
+    ## Why is this bad?
+    `alembic upgrade` fails on such a history (`KeyError`/`CycleDetected`),
+    usually only once it reaches production.
+
+    ## Example
+    ```python
+    down_revision = "deadbeef"   # no file has this revision
+    ```
+
+    ## Use instead
+    ```python
+    down_revision = "3f2a9c1b7d4e"   # the previous revision, see `alembic history`
+    ```
+    """
+
+    code = "MA003"
+    name = "revision-graph-broken"
+    severity = Severity.ERROR
+
+
+class MultipleHeads(_ToolRule):
+    """The migration chain has more than one head.
+
+    ## What it does
+    Reports a history with several heads, from two branches that were never
+    merged.
+
+    ## Why is this bad?
+    `alembic upgrade head` refuses to run ("Multiple head revisions are
+    present"); deployments that use it stop.
+
+    ## Example
+    Two revisions with the same `down_revision`, merged in two pull requests.
+
+    ## Use instead
+    `alembic merge -m "merge heads" <head1> <head2>`
+    """
+
+    code = "MA004"
+    name = "multiple-heads"
+    severity = Severity.WARNING
+
+
+class MetadataNotFound(_ToolRule):
+    """migration-audit could not determine the model metadata.
+
+    ## What it does
+    Reports that `target_metadata` in env.py is missing, `None`, or built in
+    a way that cannot be read without running env.py, and that no
+    `--metadata` or `metadata` setting was given.
+
+    ## Why is this bad?
+    Without the metadata, the model rules (frozen defaults in models, drift
+    between model and migrations) cannot run; only migration rules ran.
+
+    ## Example
+    ```python
+    target_metadata = get_app().db.metadata
+    ```
+
+    ## Use instead
+    ```toml
+    [tool.migration-audit]
+    metadata = "app.models:Base.metadata"
+    ```
+    """
+
+    code = "MA005"
+    name = "metadata-not-found"
+    severity = Severity.WARNING

@@ -1,0 +1,84 @@
+"""Implementation of rule MA101."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from migration_audit.facts import DefaultKind, Facts
+from migration_audit.findings import Finding, Severity
+from migration_audit.rules.base import Rule, short
+
+_CALL_NO_ARGS = re.compile(r"^([A-Za-z_][\w.]*)\(\)$")
+
+
+def callable_fix(source: str | None, attr: str) -> str:
+    """What to write instead of a default computed once."""
+    if source:
+        m = _CALL_NO_ARGS.match(source)
+        if m:
+            return f"pass the function, not its result: `{attr}={m.group(1)}`"
+        if "(" in source:
+            return f"make it a callable that runs per row: `{attr}=lambda: {source}`"
+    return "remove the constant default, or use a callable that produces a new value for every row"
+
+
+class ConstantDefaultOnKey(Rule):
+    """A primary-key or unique column has a constant client default.
+
+    ## What it does
+    Finds `default=` / `insert_default=` on a column that must be unique on
+    its own (the whole primary key, `unique=True`, or the only column of a
+    unique constraint or index) whose value is a constant, including a value
+    computed once when the module ran, such as `str(uuid.uuid4())`.
+
+    ## Why is this bad?
+    The expression is evaluated once, when the class body runs. Every row the
+    process inserts gets the same value, so the second insert fails with a
+    duplicate-key error, and each worker process fails with its own value.
+    Alembic never renders `default=` into a migration, so `alembic check`
+    cannot see it.
+
+    ## Example
+    ```python
+    id = Column(String, primary_key=True, default=str(uuid.uuid4()))
+    ```
+
+    ## Use instead
+    ```python
+    id = Column(String, primary_key=True, default=lambda: str(uuid.uuid4()))
+    # or, for a Uuid column: default=uuid.uuid4
+    # or in the database (PostgreSQL): server_default=sa.text("gen_random_uuid()")
+    ```
+    """
+
+    code = "MA101"
+    name = "constant-default-on-key"
+    severity = Severity.ERROR
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        if facts.models is None:
+            return
+        for table in facts.models.tables.values():
+            for col in table.columns.values():
+                d = col.default
+                if d is None or d.kind is not DefaultKind.CONSTANT or d.value is None:
+                    continue
+                if not table.is_key_column(col.name):
+                    continue
+                reason = table.key_reason(col.name)
+                obj = f"{table.key}.{col.name}"
+                spelled = f"default={d.source}" if d.source else "its default"
+                computed = (
+                    " is evaluated once, when the model is defined"
+                    if d.source and "(" in d.source
+                    else " is a constant"
+                )
+                message = (
+                    f"{obj} ({reason}): {spelled}{computed}; every row gets {col.name} = {short(d.value)}, "
+                    "so the second insert in a process fails with a duplicate key"
+                )
+                help = callable_fix(d.source, "default")
+                if "uuid" in (d.source or "").lower() or "uuid" in col.type.lower():
+                    help += ', or generate it in the database: `server_default=sa.text("gen_random_uuid()")` (PostgreSQL)'
+                yield self.finding(message, help, d.location or col.location or table.location, obj)  # type: ignore[arg-type]

@@ -1,0 +1,124 @@
+"""Implementation of rule MA201."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_audit.defaults import normalize_server_default
+from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Facts, Location
+from migration_audit.findings import Finding, Severity
+from migration_audit.rules.base import Rule
+
+# Kinds compared as SQL text; identity, computed and fetched values are
+# checked by their own rules.
+_COMPARABLE = {DefaultKind.CONSTANT, DefaultKind.SQL}
+
+
+def _shown(value: DefaultValue | None) -> str:
+    if value is None:
+        return "no server default"
+    return value.sql if value.sql is not None else (value.source or value.kind.value)
+
+
+def _where(loc: Location | None, root) -> str:
+    if loc is None:
+        return ""
+    try:
+        path = loc.path.resolve().relative_to(root)
+    except ValueError:
+        path = loc.path
+    return f" ({path}:{loc.line})"
+
+
+def _is_boolean(col: ColumnFact) -> bool:
+    return "BOOL" in col.type.upper()
+
+
+class ServerDefaultDrift(Rule):
+    """The model's server default differs from the one the migrations leave at head.
+
+    ## What it does
+    Replays the migration chain and compares, for every column that both the
+    model and the chain define, the model's `server_default` with the server
+    default the chain leaves at head: one present and the other absent, or
+    two different values. Differences that are only spelling (quotes,
+    `sa.text("0")` against `"0"`, outer parentheses, keyword case, `now()`
+    against `CURRENT_TIMESTAMP`, `true` against `1` on a boolean) are not
+    reported.
+
+    ## Why is this bad?
+    Alembic compares server defaults only with `compare_server_default=True`,
+    which is off by default, so such a model change never produces a
+    migration. The database keeps the old default: rows written outside the
+    ORM (raw SQL, other services, bulk loads) get a value the model no longer
+    promises, and a fresh database built from the models differs from
+    production.
+
+    ## Example
+    ```python
+    status = mapped_column(String(20), server_default="pending")
+    # while the migrations created: sa.Column("status", ..., server_default="active")
+    ```
+
+    ## Use instead
+    Generate a migration for the change:
+    ```python
+    op.alter_column("products", "status", server_default="pending")
+    ```
+    """
+
+    code = "MA201"
+    name = "server-default-drift"
+    severity = Severity.WARNING
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        if facts.models is None or facts.migrations is None:
+            return
+        head = facts.migrations.head_schema
+        for table in facts.models.tables.values():
+            chain_table = head.tables.get(table.key)
+            if chain_table is None or table.name in facts.migrations.opaque_tables:
+                continue
+            for col in table.columns.values():
+                chain_col = chain_table.columns.get(col.name)
+                if chain_col is None:
+                    continue
+                model_sd, chain_sd = col.server_default, chain_col.server_default
+                if any(v is not None and v.kind not in _COMPARABLE for v in (model_sd, chain_sd)):
+                    continue
+                boolean = _is_boolean(col)
+                a = normalize_server_default(model_sd.sql if model_sd else None, boolean=boolean)
+                b = normalize_server_default(chain_sd.sql if chain_sd else None, boolean=boolean)
+                if a == b:
+                    continue
+                obj = f"{table.key}.{col.name}"
+                chain_where = _where(chain_sd.location if chain_sd else None, facts.root)
+                if model_sd is None:
+                    message = (
+                        f"{obj}: the model has no server default, but the migrations leave "
+                        f"DEFAULT {_shown(chain_sd)}{chain_where}"
+                    )
+                    help = (
+                        f'generate a migration that drops it (`op.alter_column("{table.name}", "{col.name}", '
+                        f"server_default=None)`), or restore `server_default=` in the model"
+                    )
+                elif chain_sd is None:
+                    message = (
+                        f"{obj}: the model's server default is {_shown(model_sd)}, but the migrations "
+                        "create the column without one"
+                    )
+                    help = (
+                        f'generate a migration that sets it (`op.alter_column("{table.name}", "{col.name}", '
+                        f"server_default={model_sd.source or repr(model_sd.sql)})`), or remove it from the model"
+                    )
+                else:
+                    message = (
+                        f"{obj}: the model's server default is {_shown(model_sd)}, but the migrations "
+                        f"leave {_shown(chain_sd)}{chain_where}"
+                    )
+                    help = (
+                        f'generate a migration that changes it (`op.alter_column("{table.name}", "{col.name}", '
+                        f"server_default={model_sd.source or repr(model_sd.sql)})`), or change the model back"
+                    )
+                location = (model_sd.location if model_sd else None) or col.location or table.location
+                yield self.finding(message, help, location, obj)  # type: ignore[arg-type]

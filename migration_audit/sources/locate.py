@@ -1,0 +1,178 @@
+"""Map runtime SQLAlchemy objects back to the source lines that define them.
+
+SQLAlchemy keeps no source location for a column. For a mapped class, the
+mapper gives the attribute key; the class's MRO is searched (mixins first
+found wins) for the class whose body assigns that key, and its AST gives the
+line. Core ``Table("name", Column("col", ...))`` calls are found by scanning
+the project's imported modules. Every file is parsed once.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterable
+from pathlib import Path
+
+from migration_audit.facts import Location
+from migration_audit.sources.pyexpr import SourceError, SourceFile, parse_file
+
+_COLUMN_CALLS = {"Column", "mapped_column", "Field", "column_property"}
+
+
+def _call_name(func: ast.AST) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+class SourceIndex:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._files: dict[Path, SourceFile | None] = {}
+        self._classes: dict[Path, dict[str, ast.ClassDef]] = {}
+        self._tables: dict[str, list[tuple[SourceFile, ast.Call]]] | None = None
+        self.module_files: list[Path] = []
+
+    def file(self, path: Path) -> SourceFile | None:
+        path = path.resolve()
+        if path not in self._files:
+            try:
+                self._files[path] = parse_file(path)
+            except SourceError:
+                self._files[path] = None
+        return self._files[path]
+
+    def _class_defs(self, src: SourceFile) -> dict[str, ast.ClassDef]:
+        if src.path not in self._classes:
+            found: dict[str, ast.ClassDef] = {}
+
+            def walk(body: Iterable[ast.stmt], prefix: str) -> None:
+                for node in body:
+                    if isinstance(node, ast.ClassDef):
+                        qual = f"{prefix}{node.name}"
+                        found.setdefault(qual, node)
+                        walk(node.body, qual + ".")
+                    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        walk(node.body, f"{prefix}{node.name}.<locals>.")
+                    elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                        walk(getattr(node, "body", []), prefix)
+                        walk(getattr(node, "orelse", []), prefix)
+
+            walk(src.tree.body, "")
+            self._classes[src.path] = found
+        return self._classes[src.path]
+
+    def class_node(self, cls: type) -> tuple[SourceFile, ast.ClassDef] | None:
+        try:
+            filename = inspect.getsourcefile(cls)
+        except (TypeError, OSError):
+            return None
+        if not filename:
+            return None
+        src = self.file(Path(filename))
+        if src is None:
+            return None
+        node = self._class_defs(src).get(cls.__qualname__)
+        return (src, node) if node is not None else None
+
+    @staticmethod
+    def attribute_value(cls_node: ast.ClassDef, key: str) -> ast.AST | None:
+        """The expression assigned to ``key`` in the class body (or the
+        ``declared_attr`` function that returns it)."""
+        found: ast.AST | None = None
+        for node in cls_node.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key for t in node.targets):
+                found = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == key:
+                found = node.value if node.value is not None else node
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == key:
+                found = node
+        return found
+
+    def locate_attribute(self, mro: Iterable[type], key: str) -> tuple[SourceFile, ast.AST, type] | None:
+        for klass in mro:
+            if klass is object:
+                continue
+            hit = self.class_node(klass)
+            if hit is None:
+                continue
+            src, node = hit
+            value = self.attribute_value(node, key)
+            if value is not None:
+                return src, value, klass
+        return None
+
+    def class_location(self, cls: type) -> Location | None:
+        hit = self.class_node(cls)
+        return hit[0].loc(hit[1]) if hit else None
+
+    # -- Core tables ------------------------------------------------------
+    def table_calls(self, name: str) -> list[tuple[SourceFile, ast.Call]]:
+        if self._tables is None:
+            self._tables = {}
+            for path in self.module_files:
+                src = self.file(path)
+                if src is None:
+                    continue
+                for node in ast.walk(src.tree):
+                    if (
+                        isinstance(node, ast.Call)
+                        and _call_name(node.func) == "Table"
+                        and node.args
+                        and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str)
+                    ):
+                        self._tables.setdefault(node.args[0].value, []).append((src, node))
+        return self._tables.get(name, [])
+
+
+def column_call(value: ast.AST | None) -> ast.Call | None:
+    """The Column/mapped_column call inside an attribute's value: the value
+    itself, a ``declared_attr`` function's return, or ``Field(sa_column=...)``."""
+    if value is None:
+        return None
+    if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for node in ast.walk(value):
+            if isinstance(node, ast.Return) and node.value is not None:
+                return column_call(node.value)
+        return None
+    if isinstance(value, ast.Call):
+        name = _call_name(value.func)
+        if name == "Field":
+            for kw in value.keywords:
+                if kw.arg == "sa_column" and isinstance(kw.value, ast.Call):
+                    return kw.value
+            return value
+        if name in _COLUMN_CALLS:
+            return value
+        # relationship(...) etc.: look for a Column inside (column_property(Column(...)))
+        for node in ast.walk(value):
+            if isinstance(node, ast.Call) and _call_name(node.func) in ("Column", "mapped_column"):
+                return node
+    return None
+
+
+def keyword_value(call: ast.Call | None, *names: str) -> ast.expr | None:
+    if call is None:
+        return None
+    for name in names:
+        for kw in call.keywords:
+            if kw.arg == name:
+                return kw.value
+    return None
+
+
+def core_column_call(table_call: ast.Call, column: str) -> ast.Call | None:
+    for arg in table_call.args[1:]:
+        if (
+            isinstance(arg, ast.Call)
+            and _call_name(arg.func) == "Column"
+            and arg.args
+            and isinstance(arg.args[0], ast.Constant)
+            and arg.args[0].value == column
+        ):
+            return arg
+    return None

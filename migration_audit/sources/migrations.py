@@ -1,0 +1,244 @@
+"""Migration files → revisions, their graph, and the schema at head.
+
+Every file under the version locations is parsed with ``ast``; nothing is
+imported or executed. The revision identifiers are read as literals, the
+graph is checked (missing parents, duplicates, cycles, several heads), and
+each revision's operations are replayed in dependency order.
+"""
+
+from __future__ import annotations
+
+import ast
+import heapq
+import re
+from pathlib import Path
+
+from migration_audit.facts import Diagnostic, Location, MigrationHistory, Revision
+from migration_audit.sources.migration_ops import UpgradeReader
+from migration_audit.sources.pyexpr import SourceError, SourceFile, literal, parse_file
+from migration_audit.sources.replay import replay
+
+_REV_FILE = re.compile(r"(?!\.#|__init__)(.*\.py)$")
+_LEGACY_REV = re.compile(r"([a-f0-9]+)\.py$")
+_HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+
+
+def revision_files(locations: list[Path], recursive: bool) -> list[Path]:
+    """The files Alembic would load as revisions, in a stable order."""
+    found: list[Path] = []
+    for loc in locations:
+        if not loc.is_dir():
+            continue
+        if recursive:
+            candidates = sorted(p for p in loc.rglob("*.py") if "__pycache__" not in p.parts)
+        else:
+            candidates = sorted(p for p in loc.iterdir() if p.is_file())
+        found.extend(p for p in candidates if _REV_FILE.match(p.name))
+    return found
+
+
+def _as_tuple(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
+    """One file → a Revision with its operations, or a located MA001."""
+    try:
+        src = parse_file(path)
+    except SourceError as exc:
+        diagnostics.append(
+            Diagnostic(
+                "MA001",
+                f"cannot read migration {path.name}: {exc.message}",
+                "fix the file so that Python can parse it; Alembic will fail on it too",
+                Location(path, exc.line, exc.column),
+            )
+        )
+        return None
+    header: dict[str, tuple[ast.AST, ast.expr]] = {}
+    for node in src.tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in _HEADER_NAMES:
+                    header[target.id] = (node, node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            if node.target.id in _HEADER_NAMES:
+                header[node.target.id] = (node, node.value)
+
+    def value_of(name: str) -> tuple[bool, tuple[str, ...]]:
+        if name not in header:
+            return True, ()
+        node, expr = header[name]
+        ok, value = literal(expr)
+        as_tuple = _as_tuple(value) if ok else None
+        if as_tuple is None:
+            diagnostics.append(
+                Diagnostic(
+                    "MA001",
+                    f"{name} in {path.name} is `{src.segment(expr, 60)}`, which cannot be read without running the file",
+                    f"assign {name} a string literal (or a tuple of them), as `alembic revision` writes it",
+                    src.loc(expr),
+                )
+            )
+            return False, ()
+        return True, as_tuple
+
+    ok, rev = value_of("revision")
+    if not ok:
+        return None
+    if "revision" not in header:
+        legacy = _LEGACY_REV.match(path.name)
+        if not legacy:
+            diagnostics.append(
+                Diagnostic(
+                    "MA001",
+                    f"{path.name} has no `revision = ...`; Alembic refuses to load a version directory containing it",
+                    "move the file out of the versions folder, or add the revision identifiers",
+                    Location(path, 1, 1),
+                )
+            )
+            return None
+        rev = (legacy.group(1),)
+    if len(rev) != 1:
+        diagnostics.append(
+            Diagnostic("MA001", f"revision in {path.name} must be one string", "write `revision = \"<id>\"`",
+                       src.loc(header["revision"][1]))
+        )
+        return None
+    _, down = value_of("down_revision")
+    _, labels = value_of("branch_labels")
+    _, depends = value_of("depends_on")
+    location = src.loc(header["revision"][0]) if "revision" in header else Location(path, 1, 1)
+    doc = ast.get_docstring(src.tree) or ""
+    revision = Revision(
+        revision=rev[0],
+        down_revisions=down,
+        path=path,
+        location=location,
+        branch_labels=labels,
+        depends_on=depends,
+        message=doc.splitlines()[0] if doc else "",
+    )
+    revision.ops = UpgradeReader(src).read()
+    return revision
+
+
+def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
+    """Topological order (parents first, ties by file path), heads, and graph
+    findings: missing parents, cycles, several heads."""
+    revs = history.revisions
+    labels: dict[str, str] = {}
+    for r in revs.values():
+        for label in r.branch_labels:
+            labels[label] = r.revision
+
+    def resolve(ref: str) -> str | None:
+        if ref in revs:
+            return ref
+        if ref in labels:
+            return labels[ref]
+        matches = [r for r in revs if r.startswith(ref)] if len(ref) >= 4 else []
+        return matches[0] if len(matches) == 1 else None
+
+    parents: dict[str, set[str]] = {r: set() for r in revs}
+    children: dict[str, set[str]] = {r: set() for r in revs}
+    for r in revs.values():
+        for ref, kind in [(d, "down_revision") for d in r.down_revisions] + [(d, "depends_on") for d in r.depends_on]:
+            target = resolve(ref)
+            if target is None:
+                diagnostics.append(
+                    Diagnostic(
+                        "MA003",
+                        f"revision {r.revision} has {kind} {ref!r}, which no migration file defines",
+                        f"point {kind} at an existing revision (see `alembic history`), or restore the missing file",
+                        r.location,
+                        r.revision,
+                    )
+                )
+                continue
+            if target == r.revision:
+                diagnostics.append(
+                    Diagnostic("MA003", f"revision {r.revision} names itself as its {kind}",
+                               f"point {kind} at its parent revision", r.location, r.revision)
+                )
+                continue
+            parents[r.revision].add(target)
+            if kind == "down_revision":
+                children[target].add(r.revision)
+            else:
+                children[target].add(r.revision)
+
+    indegree = {r: len(p) for r, p in parents.items()}
+    ready = [(str(revs[r].path), r) for r, n in indegree.items() if n == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, r = heapq.heappop(ready)
+        order.append(r)
+        for c in sorted(children[r]):
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                heapq.heappush(ready, (str(revs[c].path), c))
+    if len(order) < len(revs):
+        stuck = sorted(set(revs) - set(order), key=lambda r: str(revs[r].path))
+        first = revs[stuck[0]]
+        diagnostics.append(
+            Diagnostic(
+                "MA003",
+                f"revisions {', '.join(stuck)} form a cycle through down_revision/depends_on",
+                "break the cycle: each revision's down_revision must point at an older revision",
+                first.location,
+                first.revision,
+            )
+        )
+        order.extend(stuck)
+    history.order = order
+    has_child = {p for r in revs.values() for p in (resolve(d) for d in r.down_revisions) if p}
+    heads = tuple(r for r in order if r not in has_child)
+    history.heads = heads
+    if len(heads) > 1:
+        last = revs[heads[-1]]
+        diagnostics.append(
+            Diagnostic(
+                "MA004",
+                f"the migration chain has {len(heads)} heads: {', '.join(heads)}; `alembic upgrade head` refuses to run",
+                f"merge them with `alembic merge -m \"merge heads\" {' '.join(heads)}`",
+                last.location,
+            )
+        )
+
+
+def read_history(
+    script_location: Path, version_locations: list[Path], recursive: bool, diagnostics: list[Diagnostic]
+) -> MigrationHistory:
+    history = MigrationHistory(script_location=script_location)
+    files = revision_files(version_locations, recursive)
+    history.files = len(files)
+    first_seen: dict[str, Revision] = {}
+    for path in files:
+        rev = read_revision(path, diagnostics)
+        if rev is None:
+            continue
+        if rev.revision in first_seen:
+            other = first_seen[rev.revision]
+            diagnostics.append(
+                Diagnostic(
+                    "MA003",
+                    f"revision id {rev.revision} is defined twice: in {other.path.name} and {path.name}",
+                    "give one of them a new id (`alembic revision` generates one) and fix its children's down_revision",
+                    rev.location,
+                    rev.revision,
+                )
+            )
+            continue
+        first_seen[rev.revision] = rev
+        history.revisions[rev.revision] = rev
+    _order(history, diagnostics)
+    replay(history)
+    return history

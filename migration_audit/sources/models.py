@@ -1,0 +1,325 @@
+"""Model metadata, imported at run time → facts.
+
+``module:attr`` names the metadata (``app.models:Base.metadata``, a
+``MetaData``, a declarative base, or anything with a ``.metadata``). Importing
+runs the project's model code, so output it prints is sent to stderr and any
+exception (``SystemExit`` included) becomes a located MA002 finding. Each
+column is mapped back to the line that defines it (:mod:`.locate`).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from migration_audit.defaults import quote_sql_string, string_literal_content
+from migration_audit.facts import (
+    ColumnFact,
+    DefaultKind,
+    DefaultValue,
+    Diagnostic,
+    Location,
+    Schema,
+    TableFact,
+    UniqueFact,
+)
+from migration_audit.sources.locate import SourceIndex, column_call, core_column_call, keyword_value
+from migration_audit.sources.pyexpr import SourceFile
+
+_HOW = (
+    "fix the import error, or point migration-audit at the metadata with --metadata module:attr "
+    "or `metadata = \"module:attr\"` under [tool.migration-audit]"
+)
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    if any(part in ("site-packages", "dist-packages") for part in resolved.parts):
+        return False
+    return any(resolved.is_relative_to(r) for r in roots)
+
+
+def _import_location(exc: BaseException, roots: list[Path], fallback: Location) -> Location:
+    """The innermost traceback frame in the project's own files."""
+    best = fallback
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and _under(Path(frame.filename), roots):
+            best = Location(Path(frame.filename).resolve(), frame.lineno or 1, (frame.colno or 0) + 1)
+    if isinstance(exc, SyntaxError) and exc.filename and _under(Path(exc.filename), roots):
+        best = Location(Path(exc.filename).resolve(), exc.lineno or 1, exc.offset or 1)
+    return best
+
+
+def _resolve(spec: str) -> Any:
+    module_name, sep, attr_path = spec.partition(":")
+    if not sep or not module_name:
+        raise ValueError(f"metadata {spec!r} must look like module:attribute (e.g. app.models:Base.metadata)")
+    obj: Any = importlib.import_module(module_name)
+    current = module_name
+    for part in [p for p in attr_path.split(".") if p]:
+        current = f"{current}.{part}"
+        if hasattr(obj, part):
+            obj = getattr(obj, part)
+            continue
+        if isinstance(obj, type(sys)):
+            obj = importlib.import_module(current)
+            continue
+        raise AttributeError(f"{spec}: {type(obj).__name__} has no attribute {part!r}")
+    return obj
+
+
+def _as_metadata(obj: Any, spec: str) -> Any:
+    from sqlalchemy import MetaData
+
+    if isinstance(obj, MetaData):
+        return obj
+    meta = getattr(obj, "metadata", None)
+    if isinstance(meta, MetaData):
+        return meta
+    raise TypeError(f"{spec} is a {type(obj).__name__}, not a MetaData or a declarative base")
+
+
+@contextlib.contextmanager
+def project_imports(sys_paths: list[Path], roots: list[Path]) -> Iterator[None]:
+    """Put the project's paths first on sys.path while its models are read;
+    afterwards restore sys.path and forget the project modules imported, so
+    that a second audit in the same process (tests, the pytest plugin, an
+    Alembic hook) imports them afresh instead of reusing stale ones."""
+    saved_path = list(sys.path)
+    before = set(sys.modules)
+    sys.path[:0] = [str(p.resolve()) for p in sys_paths]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            filename = getattr(module, "__file__", None)
+            if filename is None or _under(Path(filename), roots):
+                sys.modules.pop(name, None)
+        importlib.invalidate_caches()
+
+
+def load_metadata(specs: list[str], roots: list[Path], fallback: Location) -> tuple[list[Any], list[Diagnostic]]:
+    """Import each spec (call inside :func:`project_imports`). Returns the
+    MetaData objects and MA002 diagnostics."""
+    found: list[Any] = []
+    diagnostics: list[Diagnostic] = []
+    for spec in specs:
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                found.append(_as_metadata(_resolve(spec), spec))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
+            what = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            if isinstance(exc, SystemExit):
+                what = f"SystemExit({exc.code!r}) raised while importing"
+            diagnostics.append(
+                Diagnostic(
+                    "MA002",
+                    f"cannot load model metadata {spec}: {what}",
+                    _HOW,
+                    _import_location(exc, roots, fallback),
+                )
+            )
+    return found, diagnostics
+
+
+# -- facts -------------------------------------------------------------------
+
+def _dialect(name: str) -> Any:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine.default import DefaultDialect
+
+    if name and name != "default":
+        try:
+            return make_url(f"{name}://").get_dialect()()
+        except Exception:  # noqa: BLE001 - unknown dialect name: fall back
+            pass
+    return DefaultDialect()
+
+
+def _render(arg: Any, dialect: Any) -> str | None:
+    try:
+        return str(dialect.ddl_compiler(dialect, None).render_default_string(arg))
+    except Exception:  # noqa: BLE001 - an expression the dialect cannot compile
+        try:
+            return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        except Exception:  # noqa: BLE001
+            return None
+
+
+class _Located:
+    """Where one column is written in the source, for its default keywords."""
+
+    def __init__(self, src: SourceFile | None, call: ast.Call | None, location: Location | None) -> None:
+        self.src = src
+        self.call = call
+        self.location = location
+
+    def keyword(self, *names: str) -> tuple[Location | None, str | None]:
+        node = keyword_value(self.call, *names)
+        if node is None or self.src is None:
+            return self.location, None
+        return self.src.loc(node), self.src.segment(node)
+
+
+def _callable_name(fn: Any) -> str:
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+    module = getattr(fn, "__module__", None)
+    return f"{module}.{name}" if module and module != "builtins" else str(name)
+
+
+def _client_default(d: Any, where: _Located, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
+    if d is None or getattr(d, "is_sentinel", False) or type(d).__name__ == "_InsertSentinelColumnDefault":
+        return None
+    loc, source = where.keyword(*names)
+    if getattr(d, "is_sequence", False):
+        return DefaultValue(DefaultKind.SEQUENCE, value=getattr(d, "name", None), source=source, location=loc)
+    if getattr(d, "is_callable", False):
+        fn = getattr(d, "_fn", None) or d.arg
+        return DefaultValue(DefaultKind.CALLABLE, value=_callable_name(fn), source=source, location=loc)
+    if getattr(d, "is_clause_element", False):
+        return DefaultValue(DefaultKind.SQL, sql=_render(d.arg, dialect), source=source, location=loc)
+    if getattr(d, "is_scalar", False):
+        return DefaultValue(DefaultKind.CONSTANT, value=d.arg, source=source, location=loc)
+    return DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
+
+
+def _server_default(sd: Any, where: _Located, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
+    from sqlalchemy import Computed, DefaultClause, Identity
+    from sqlalchemy.sql.elements import TextClause
+
+    if sd is None:
+        return None
+    loc, source = where.keyword(*names)
+    if isinstance(sd, Identity):
+        return DefaultValue(DefaultKind.IDENTITY, source=source or "Identity()", location=where.location)
+    if isinstance(sd, Computed):
+        return DefaultValue(DefaultKind.COMPUTED, sql=str(sd.sqltext), source=source, location=where.location)
+    if isinstance(sd, DefaultClause):
+        arg = sd.arg
+        if isinstance(arg, str):
+            return DefaultValue(DefaultKind.CONSTANT, value=arg, sql=quote_sql_string(arg), source=source, location=loc)
+        sql = arg.text if isinstance(arg, TextClause) else _render(arg, dialect)
+        if sql is None:
+            return DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
+        content = string_literal_content(sql)
+        if content is not None:
+            return DefaultValue(DefaultKind.CONSTANT, value=content, sql=sql, source=source, location=loc)
+        return DefaultValue(DefaultKind.SQL, sql=sql, source=source, location=loc)
+    return DefaultValue(DefaultKind.FETCHED, source=source, location=loc)
+
+
+def _type_name(col: Any, dialect: Any) -> str:
+    try:
+        return str(col.type.compile(dialect=dialect))
+    except Exception:  # noqa: BLE001 - a type the dialect cannot render
+        return type(col.type).__name__
+
+
+def _mappers_by_table() -> dict[Any, list[Any]]:
+    from sqlalchemy.orm import mapperlib
+
+    by_table: dict[Any, list[Any]] = {}
+    registries = getattr(mapperlib, "_mapper_registries", {})
+    for reg in list(registries):
+        for mapper in list(reg.mappers):
+            for table in getattr(mapper, "tables", ()):
+                by_table.setdefault(table, []).append(mapper)
+    return by_table
+
+
+def _locate(col: Any, table: Any, mappers: list[Any], index: SourceIndex) -> tuple[_Located, str | None]:
+    from sqlalchemy.orm.exc import UnmappedColumnError
+
+    for mapper in mappers:
+        try:
+            prop = mapper.get_property_by_column(col)
+        except (UnmappedColumnError, KeyError, AttributeError):
+            continue
+        hit = index.locate_attribute(mapper.class_.__mro__, prop.key)
+        if hit is not None:
+            src, value, _klass = hit
+            call = column_call(value)
+            node = call or value
+            return _Located(src, call, src.loc(node)), prop.key
+        loc = index.class_location(mapper.class_)
+        if loc is not None:
+            # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
+            break
+    for src, tcall in index.table_calls(table.name):
+        ccall = core_column_call(tcall, col.name)
+        if ccall is not None:
+            return _Located(src, ccall, src.loc(ccall)), None
+    for mapper in mappers:
+        loc = index.class_location(mapper.class_)
+        if loc is not None:
+            return _Located(None, None, loc), None
+    for src, tcall in index.table_calls(table.name):
+        return _Located(src, None, src.loc(tcall)), None
+    return _Located(None, None, None), None
+
+
+def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fallback: Location) -> Schema:
+    from sqlalchemy import Index, UniqueConstraint
+
+    dialect = _dialect(dialect_name)
+    by_table = _mappers_by_table()
+    schema = Schema()
+    for md in metadatas:
+        for table in md.tables.values():
+            mappers = by_table.get(table, [])
+            fact = TableFact(name=table.name, schema=table.schema)
+            fact.primary_key = tuple(c.name for c in table.primary_key.columns)
+            for cons in table.constraints:
+                if isinstance(cons, UniqueConstraint):
+                    fact.uniques.append(UniqueFact(cons.name if isinstance(cons.name, str) else None,
+                                                   tuple(c.name for c in cons.columns)))
+            for idx in table.indexes:
+                if isinstance(idx, Index) and idx.unique:
+                    cols = tuple(c.name for c in idx.columns)
+                    if cols and len(cols) == len(idx.expressions):
+                        fact.uniques.append(UniqueFact(idx.name if isinstance(idx.name, str) else None, cols, "index"))
+            table_loc: Location | None = None
+            for col in table.columns:
+                where, attribute = _locate(col, table, mappers, index)
+                loc = where.location or fallback
+                table_loc = table_loc or loc
+                fact.columns[col.name] = ColumnFact(
+                    name=col.name,
+                    type=_type_name(col, dialect),
+                    nullable=bool(col.nullable),
+                    primary_key=bool(col.primary_key),
+                    unique=bool(col.unique),
+                    default=_client_default(col.default, where, ("default", "insert_default"), dialect),
+                    server_default=_server_default(col.server_default, where, ("server_default",), dialect),
+                    onupdate=_client_default(col.onupdate, where, ("onupdate",), dialect),
+                    server_onupdate=_server_default(col.server_onupdate, where, ("server_onupdate",), dialect)
+                    if not (col.computed is not None and col.server_onupdate is col.computed) else None,
+                    location=loc,
+                    attribute=attribute if attribute and attribute != col.name else None,
+                )
+            fact.location = table_loc or fallback
+            schema.tables[fact.key] = fact
+    return schema
+
+
+def project_module_files(roots: list[Path]) -> list[Path]:
+    """Source files of the modules imported so far that live in the project."""
+    files: list[Path] = []
+    for module in list(sys.modules.values()):
+        filename = getattr(module, "__file__", None)
+        if filename and filename.endswith(".py") and _under(Path(filename), roots):
+            files.append(Path(filename).resolve())
+    return sorted(set(files))

@@ -1,0 +1,120 @@
+"""Schema operations read from a migration, independent of how they were
+spelled (``op.add_column``, ``batch_op.add_column`` or ``ALTER TABLE … ADD``
+inside ``op.execute``). The replay applies them in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from migration_audit.facts import ColumnFact, DefaultValue, Location, UniqueFact
+
+# ``AlterColumn`` fields use UNCHANGED for "not given"; None for a server
+# default means "drop it".
+UNCHANGED: object = object()
+
+
+@dataclass(slots=True)
+class CreateTable:
+    table: str
+    schema: str | None
+    columns: list[ColumnFact]
+    primary_key: tuple[str, ...]
+    uniques: list[UniqueFact]
+    location: Location
+
+
+@dataclass(slots=True)
+class DropTable:
+    table: str
+    schema: str | None
+    location: Location
+
+
+@dataclass(slots=True)
+class RenameTable:
+    table: str
+    new_name: str
+    schema: str | None
+    location: Location
+
+
+@dataclass(slots=True)
+class AddColumn:
+    table: str
+    schema: str | None
+    column: ColumnFact
+    location: Location
+
+
+@dataclass(slots=True)
+class DropColumn:
+    table: str
+    schema: str | None
+    column: str
+    location: Location
+
+
+@dataclass(slots=True)
+class AlterColumn:
+    table: str
+    schema: str | None
+    column: str
+    location: Location
+    server_default: DefaultValue | None | object = UNCHANGED
+    nullable: bool | object = UNCHANGED
+    type: str | object = UNCHANGED
+    new_name: str | object = UNCHANGED
+
+
+@dataclass(slots=True)
+class CreateUnique:
+    """A unique constraint or a unique index."""
+
+    table: str
+    schema: str | None
+    unique: UniqueFact
+    location: Location
+
+
+@dataclass(slots=True)
+class DropConstraint:
+    """Drops a constraint or index by name (unique, primary key, index)."""
+
+    table: str | None
+    schema: str | None
+    name: str
+    kind: str | None  # "unique", "primary", "index", "foreignkey", "check" or None
+    location: Location
+
+
+@dataclass(slots=True)
+class CreatePrimaryKey:
+    table: str
+    schema: str | None
+    columns: tuple[str, ...]
+    location: Location
+
+
+@dataclass(slots=True)
+class Opaque:
+    """Something the migration does that migration-audit does not model:
+    SQL it cannot parse, a call to a project helper, a computed argument.
+    ``tables`` names the tables it may touch, when that is known."""
+
+    what: str
+    location: Location
+    tables: tuple[str, ...] = field(default_factory=tuple)
+
+
+Op = (
+    CreateTable
+    | DropTable
+    | RenameTable
+    | AddColumn
+    | DropColumn
+    | AlterColumn
+    | CreateUnique
+    | DropConstraint
+    | CreatePrimaryKey
+    | Opaque
+)

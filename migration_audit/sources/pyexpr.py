@@ -1,0 +1,262 @@
+"""Reading Python source without running it: parsing with located errors,
+import aliases, dotted names, literals, and SQLAlchemy default expressions
+(``sa.text('0')``, ``sa.func.now()``, ``'abc'``, ``sa.true()``) turned into
+facts."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migration_audit.defaults import quote_sql_string, string_literal_content
+from migration_audit.facts import DefaultKind, DefaultValue, Location
+
+
+class SourceError(Exception):
+    """A file that cannot be read or parsed; carries the location."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: Path
+    text: str
+    tree: ast.Module
+    lines: list[str] = field(default_factory=list)
+
+    def loc(self, node: ast.AST) -> Location:
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0)
+        return Location(self.path, line, self.char_column(line, col) + 1)
+
+    def char_column(self, line: int, byte_col: int) -> int:
+        """ast columns are UTF-8 byte offsets; report characters."""
+        if 0 < line <= len(self.lines):
+            raw = self.lines[line - 1].encode("utf-8")
+            return len(raw[:byte_col].decode("utf-8", errors="replace"))
+        return byte_col
+
+    def segment(self, node: ast.AST, limit: int = 120) -> str:
+        try:
+            text = ast.get_source_segment(self.text, node) or ""
+        except (ValueError, IndexError):  # pragma: no cover - defensive
+            text = ""
+        if not text:
+            try:
+                text = ast.unparse(node)
+            except (ValueError, RecursionError):  # pragma: no cover
+                text = "<expression>"
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_file(path: Path) -> SourceFile:
+    """Read and parse ``path``; raise SourceError with a location on failure."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    return parse_source(path, data)
+
+
+def parse_source(path: Path, data: bytes) -> SourceFile:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError) as exc:
+        raise SourceError(f"cannot decode file: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            f"file is not valid {exc.encoding}: byte 0x{data[exc.start]:02x} at offset {exc.start}", line
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise SourceError("file contains a NUL byte", line)
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as exc:
+        raise SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
+    except (RecursionError, MemoryError):
+        raise SourceError("expression nested too deeply to parse") from None
+    except ValueError as exc:  # pragma: no cover - e.g. odd null handling
+        raise SourceError(f"cannot parse: {exc}") from None
+    return SourceFile(path, text, tree, text.splitlines())
+
+
+class Imports:
+    """Local names bound by imports → qualified names (``sa`` → ``sqlalchemy``,
+    ``text`` → ``sqlalchemy.text``). ``star`` lists modules star-imported."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.modules: set[str] = set()  # local names bound by a plain `import`
+        self.star: list[str] = []
+
+    @classmethod
+    def of(cls, tree: ast.AST) -> Imports:
+        imports = cls()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        imports.names[alias.asname] = alias.name
+                        imports.modules.add(alias.asname)
+                    else:
+                        root = alias.name.split(".")[0]
+                        imports.names[root] = root
+                        imports.modules.add(root)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    if alias.name == "*":
+                        imports.star.append(node.module)
+                    else:
+                        imports.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        return imports
+
+    def qualify(self, node: ast.AST) -> str | None:
+        """``sa.func.now`` → ``sqlalchemy.func.now``; None for non-names."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        root = self.names.get(node.id, node.id)
+        return ".".join([root, *reversed(parts)])
+
+    def sa_name(self, node: ast.AST) -> str | None:
+        """The SQLAlchemy-level name a call refers to: ``Column``, ``text``,
+        ``func.now``; None when it is clearly something else. Names that no
+        import binds are taken as SQLAlchemy's (star imports, sloppy files)."""
+        q = self.qualify(node)
+        if q is None:
+            return None
+        parts = q.split(".")
+        if "func" in parts:
+            i = parts.index("func")
+            if parts[0] in ("sqlalchemy", "func") or parts[0] == "sa":
+                return ".".join(parts[i:])
+        if parts[0] == "sqlalchemy" or (len(parts) == 1 and parts[0] not in self.names):
+            return parts[-1]
+        if parts[0] == "sqlmodel" and parts[-1] in ("Column", "Field"):
+            return parts[-1]
+        return None
+
+
+def literal(node: ast.AST | None) -> tuple[bool, object]:
+    """(ok, value) of a literal expression, never raising."""
+    if node is None:
+        return True, None
+    try:
+        return True, ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False, None
+
+
+def str_arg(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def kwarg(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+_SQL_CONSTANTS = {"true": "true", "false": "false", "null": "NULL"}
+
+
+def sql_of(node: ast.AST, imports: Imports) -> str | None:
+    """The SQL text a SQLAlchemy expression written in Python would emit as a
+    server default, for the spellings migrations use; None when unknown."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return quote_sql_string(node.value)
+        if isinstance(node.value, bool):
+            return "true" if node.value else "false"
+        if isinstance(node.value, (int, float)):
+            return repr(node.value)
+        if node.value is None:
+            return "NULL"
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = sql_of(node.operand, imports)
+        return f"-{inner}" if inner is not None else None
+    if not isinstance(node, ast.Call):
+        return None
+    name = imports.sa_name(node.func)
+    if name is None:
+        return None
+    args = node.args
+    if name in ("text", "literal_column") and args:
+        return str_arg(args[0])
+    if name in _SQL_CONSTANTS and not args:
+        return _SQL_CONSTANTS[name]
+    if name == "literal" and args:
+        ok, value = literal(args[0])
+        if ok and isinstance(value, str):
+            return quote_sql_string(value)
+        if ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return repr(value)
+        return None
+    if name == "DefaultClause" and args:
+        return sql_of(args[0], imports)
+    if name.startswith("func."):
+        fname = name.split(".", 1)[1]
+        rendered: list[str] = []
+        for a in args:
+            r = sql_of(a, imports)
+            if r is None:
+                return None
+            rendered.append(r)
+        return f"{fname}({', '.join(rendered)})"
+    return None
+
+
+def server_default_of(node: ast.AST | None, src: SourceFile, imports: Imports) -> DefaultValue | None:
+    """A ``server_default=`` argument as a fact; None for ``None``/absent."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return None
+    loc = src.loc(node)
+    spelled = src.segment(node)
+    if isinstance(node, ast.Call):
+        name = imports.sa_name(node.func)
+        if name == "FetchedValue":
+            return DefaultValue(DefaultKind.FETCHED, source=spelled, location=loc)
+        if name == "DefaultClause" and node.args:
+            inner = server_default_of(node.args[0], src, imports)
+            return inner
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return DefaultValue(DefaultKind.CONSTANT, value=node.value, sql=quote_sql_string(node.value),
+                            source=spelled, location=loc)
+    sql = sql_of(node, imports)
+    if sql is None:
+        return DefaultValue(DefaultKind.OPAQUE, source=spelled, location=loc)
+    content = string_literal_content(sql)
+    if content is not None:
+        return DefaultValue(DefaultKind.CONSTANT, value=content, sql=sql, source=spelled, location=loc)
+    return DefaultValue(DefaultKind.SQL, sql=sql, source=spelled, location=loc)
+
+
+def type_of(node: ast.AST | None, src: SourceFile) -> str:
+    if node is None:
+        return ""
+    text = src.segment(node, limit=80)
+    for prefix in ("sa.", "sqlalchemy.", "postgresql.", "mysql.", "sqlite."):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text

@@ -1,0 +1,133 @@
+"""Replay each revision's operations, in dependency order, into the schema
+the chain leaves at head. One mutable schema is updated in place (no copy per
+revision), so the replay is linear in the number of operations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from migration_audit.facts import ColumnFact, MigrationHistory, ServerDefaultSet, TableFact, UniqueFact, table_key
+from migration_audit.sources import ops
+
+
+def _table(history: MigrationHistory, name: str, schema: str | None) -> TableFact:
+    """The table, created as a partial entry when the chain alters a table it
+    never created (a baseline made by ``create_all`` + ``alembic stamp``)."""
+    key = table_key(name, schema)
+    table = history.head_schema.tables.get(key)
+    if table is None:
+        table = TableFact(name=name, schema=schema)
+        history.head_schema.tables[key] = table
+    return table
+
+
+def _note_default(history: MigrationHistory, revision: str, table: TableFact, col: ColumnFact, location) -> None:
+    if col.server_default is None:
+        return
+    history.server_defaults_set.append(
+        ServerDefaultSet(
+            revision=revision,
+            table=table.name,
+            schema=table.schema,
+            column=col.name,
+            value=col.server_default,
+            is_key=table.is_key_column(col.name),
+            key_reason=table.key_reason(col.name),
+            location=col.server_default.location or location,
+        )
+    )
+
+
+def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    return tuple(new if n == old else n for n in names)
+
+
+def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
+    tables = history.head_schema.tables
+    match op:
+        case ops.CreateTable():
+            table = TableFact(
+                name=op.table,
+                schema=op.schema,
+                columns={c.name: replace(c) for c in op.columns},
+                primary_key=op.primary_key,
+                uniques=list(op.uniques),
+                location=op.location,
+            )
+            tables[table.key] = table
+            for col in table.columns.values():
+                _note_default(history, revision, table, col, op.location)
+        case ops.DropTable():
+            tables.pop(table_key(op.table, op.schema), None)
+        case ops.RenameTable():
+            table = tables.pop(table_key(op.table, op.schema), None)
+            if table is not None:
+                table.name = op.new_name
+                tables[table.key] = table
+        case ops.AddColumn():
+            table = _table(history, op.table, op.schema)
+            col = replace(op.column)
+            table.columns[col.name] = col
+            _note_default(history, revision, table, col, op.location)
+        case ops.DropColumn():
+            table = _table(history, op.table, op.schema)
+            table.columns.pop(op.column, None)
+            if op.column in table.primary_key:
+                table.primary_key = tuple(c for c in table.primary_key if c != op.column)
+            table.uniques = [u for u in table.uniques if op.column not in u.columns]
+        case ops.AlterColumn():
+            table = _table(history, op.table, op.schema)
+            col = table.columns.get(op.column)
+            if col is None:
+                col = ColumnFact(name=op.column, location=op.location)
+                table.columns[op.column] = col
+            if op.nullable is not ops.UNCHANGED:
+                col.nullable = bool(op.nullable)
+            if op.type is not ops.UNCHANGED:
+                col.type = str(op.type)
+            if op.new_name is not ops.UNCHANGED:
+                new = str(op.new_name)
+                table.columns.pop(op.column, None)
+                col.name = new
+                table.columns[new] = col
+                table.primary_key = _rename_in(table.primary_key, op.column, new)
+                table.uniques = [UniqueFact(u.name, _rename_in(u.columns, op.column, new), u.kind) for u in table.uniques]
+            if op.server_default is not ops.UNCHANGED:
+                col.server_default = op.server_default  # type: ignore[assignment]
+                _note_default(history, revision, table, col, op.location)
+        case ops.CreateUnique():
+            table = _table(history, op.table, op.schema)
+            table.uniques.append(op.unique)
+        case ops.DropConstraint():
+            candidates = (
+                [tables[table_key(op.table, op.schema)]]
+                if op.table and table_key(op.table, op.schema) in tables
+                else list(tables.values()) if op.kind == "index" else []
+            )
+            for table in candidates:
+                if op.kind == "primary" or (op.name and op.name.endswith("_pkey") and op.kind in (None, "primary")):
+                    if op.kind == "primary" or not any(u.name == op.name for u in table.uniques):
+                        for c in table.primary_key:
+                            if c in table.columns:
+                                table.columns[c].primary_key = False
+                        table.primary_key = ()
+                        continue
+                before = len(table.uniques)
+                table.uniques = [u for u in table.uniques if u.name != op.name]
+                if len(table.uniques) != before:
+                    break
+        case ops.CreatePrimaryKey():
+            table = _table(history, op.table, op.schema)
+            table.primary_key = op.columns
+            for c in op.columns:
+                if c in table.columns:
+                    table.columns[c].primary_key = True
+                    table.columns[c].nullable = False
+        case ops.Opaque():
+            history.opaque_tables.update(op.tables)
+
+
+def replay(history: MigrationHistory) -> None:
+    for rev_id in history.order:
+        for op in history.revisions[rev_id].ops:
+            apply(history, rev_id, op)  # type: ignore[arg-type]
