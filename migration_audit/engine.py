@@ -52,10 +52,9 @@ def collect_facts(project: Project) -> Facts:
                 index = SourceIndex(project.root)
                 index.module_files = project_module_files(roots)
                 facts.models = model_schema(metadatas, project.dialect, index, fallback)
-            model_files = {
-                c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location
-            }
-            files += len(model_files)
+                files += len(
+                    {c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location}
+                )
     facts.files = files
     return facts
 

@@ -202,13 +202,33 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
     has_child = {p for r in revs.values() for p in (resolve(d) for d in r.down_revisions) if p}
     heads = tuple(r for r in order if r not in has_child)
     history.heads = heads
-    if len(heads) > 1:
-        last = revs[heads[-1]]
+    # Heads of independent branches (each from its own base, usually with a
+    # branch label) are intended; heads that share an ancestor are a fork
+    # nobody merged, and `alembic upgrade head` refuses to run.
+    def ancestors(head: str) -> set[str]:
+        seen = {head}
+        stack = [head]
+        while stack:
+            for d in revs[stack.pop()].down_revisions:
+                p = resolve(d)
+                if p is not None and p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        return seen
+
+    ancestry = {h: ancestors(h) for h in heads} if len(heads) > 1 else {}
+    forked = sorted(
+        {h for h in heads for other in heads if other != h and ancestry[h] & ancestry[other]},
+        key=lambda r: str(revs[r].path),
+    )
+    if forked:
+        last = revs[forked[-1]]
         diagnostics.append(
             Diagnostic(
                 "MA004",
-                f"the migration chain has {len(heads)} heads: {', '.join(heads)}; `alembic upgrade head` refuses to run",
-                f"merge them with `alembic merge -m \"merge heads\" {' '.join(heads)}`",
+                f"the migration chain has {len(forked)} heads that fork from a common revision: "
+                f"{', '.join(forked)}; `alembic upgrade head` refuses to run",
+                f"merge them with `alembic merge -m \"merge heads\" {' '.join(forked)}`",
                 last.location,
             )
         )

@@ -10,6 +10,7 @@ cannot read becomes an ``Opaque`` operation naming the table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -34,10 +35,6 @@ class _Tok:
     def upper(self) -> str:
         return self.value.upper()
 
-    def is_kw(self, *words: str) -> bool:
-        return self.ttype in T.Keyword or self.ttype in T.Name or self.ttype in T.Name.Builtin
-        # (callers compare .upper themselves; see _kw)
-
 
 _DML = {"INSERT", "UPDATE", "DELETE", "SELECT", "WITH", "MERGE", "COPY", "GRANT", "REVOKE",
         "SET", "SHOW", "ANALYZE", "VACUUM", "BEGIN", "COMMIT", "ROLLBACK", "DO", "CALL", "LOCK",
@@ -57,6 +54,12 @@ def _tokens(statement: str) -> list[_Tok]:
         start = pos
         pos += len(value)
         if ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment or ttype in T.Text.Whitespace:
+            continue
+        if ttype in T.Keyword and any(ch.isspace() for ch in value):
+            # sqlparse lexes "NOT NULL", "IF EXISTS", "PRIMARY KEY" as one
+            # keyword; the parser reads words.
+            for m in re.finditer(r"\S+", value):
+                out.append(_Tok(ttype, m.group(), start + m.start(), start + m.end()))
             continue
         out.append(_Tok(ttype, value, start, pos))
     return out

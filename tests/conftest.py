@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from migration_audit.config import Overrides
+from migration_audit.engine import AuditResult, audit
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "projects"
+
+ENV_PY = '''\
+from alembic import context
+{imports}
+
+config = context.config
+target_metadata = {target}
+
+
+def run_migrations_offline():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_offline()
+'''
+
+ALEMBIC_INI = '''\
+[alembic]
+script_location = %(here)s/migrations
+prepend_sys_path = .
+path_separator = os
+sqlalchemy.url = {url}
+'''
+
+
+def revision_file(revision: str, down: str | tuple[str, ...] | None, body: str, header: str = "") -> str:
+    """A migration in the layout `alembic revision` writes."""
+    return (
+        f'"""{revision}\n\nRevision ID: {revision}\n"""\n'
+        "from typing import Sequence, Union\n\n"
+        "from alembic import op\n"
+        "import sqlalchemy as sa\n"
+        f"{header}\n\n"
+        f"revision: str = {revision!r}\n"
+        f"down_revision: Union[str, Sequence[str], None] = {down!r}\n"
+        "branch_labels = None\n"
+        "depends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        + textwrap.indent(textwrap.dedent(body).strip() or "pass", "    ")
+        + "\n\n\ndef downgrade() -> None:\n    pass\n"
+    )
+
+
+class Project:
+    """A throwaway Alembic project on disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text) if not text.startswith('"""') else text, encoding="utf-8")
+        return path
+
+    def models(self, text: str, module: str = "app/models.py") -> Path:
+        (self.root / module).parent.mkdir(parents=True, exist_ok=True)
+        init = (self.root / module).parent / "__init__.py"
+        if not init.exists():
+            init.write_text("")
+        return self.write(module, text)
+
+    def revision(self, revision: str, down: str | tuple[str, ...] | None, body: str, header: str = "",
+                 name: str | None = None) -> Path:
+        return self.write(f"migrations/versions/{name or revision}.py", revision_file(revision, down, body, header))
+
+    def audit(self, *, select: list[str] | None = None, models_load: bool = True, **overrides: object) -> AuditResult:
+        result = audit(self.root, Overrides(**overrides), select or [], [])  # type: ignore[arg-type]
+        if models_load:
+            # A rule test whose models failed to import would pass vacuously.
+            problems = [d.message for d in result.facts.diagnostics if d.code in ("MA002", "MA005")]
+            assert problems == [] and result.facts.models is not None, problems
+        return result
+
+    def findings(self, **kw: object) -> list[tuple[str, str | None, str, int]]:
+        """(code, object, path relative to the project, line) per finding."""
+        result = self.audit(**kw)
+        out = []
+        for f in result.findings:
+            try:
+                rel = f.location.path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                rel = str(f.location.path)
+            out.append((f.code, f.object, rel, f.location.line))
+        return out
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = Project(tmp_path / "proj")
+    p.root.mkdir()
+    p.write("alembic.ini", ALEMBIC_INI.format(url="sqlite:///app.db"))
+    p.write(
+        "migrations/env.py",
+        ENV_PY.format(imports="from app.models import Base", target="Base.metadata"),
+    )
+    (p.root / "migrations" / "versions").mkdir(parents=True, exist_ok=True)
+    return p

@@ -1,0 +1,244 @@
+"""Each rule: failing cases with the exact finding, and near misses that must stay silent."""
+
+from __future__ import annotations
+
+from conftest import Project
+
+HEADER = """\
+import datetime
+import functools
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+"""
+
+
+def line_of(project: Project, rel: str, needle: str) -> int:
+    lines = (project.root / rel).read_text().splitlines()
+    return next(i for i, text in enumerate(lines, 1) if needle in text)
+
+
+# -- MA101 ----------------------------------------------------------------------
+
+def test_ma101_seed_bug_and_every_key_form(project: Project) -> None:
+    project.models(HEADER + """
+class User(Base):
+    __tablename__ = "users"
+    id = sa.Column(sa.String(36), primary_key=True, default=str(uuid.uuid4()))
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True, default=uuid.uuid4().hex)
+    slug: Mapped[str] = mapped_column(sa.String(20), insert_default="x")
+    code: Mapped[int] = mapped_column(default=0)
+    __table_args__ = (sa.UniqueConstraint("slug"), sa.Index("ix_code", "code", unique=True))
+""")
+    findings = project.findings(select=["MA101"])
+    m = "app/models.py"
+    assert findings == [
+        ("MA101", "users.id", m, line_of(project, m, "id = sa.Column")),
+        ("MA101", "users.token", m, line_of(project, m, "token:")),
+        ("MA101", "users.slug", m, line_of(project, m, "slug:")),
+        ("MA101", "users.code", m, line_of(project, m, "code:")),
+    ]
+    result = project.audit(select=["MA101"])
+    first = result.findings[0]
+    assert first.location.column == (project.root / m).read_text().splitlines()[first.location.line - 1].index(
+        "str(uuid.uuid4())") + 1
+    assert "default=str(uuid.uuid4()) is evaluated once" in first.message
+    assert "users.id (primary key)" in first.message
+    assert first.help.startswith("make it a callable that runs per row: `default=lambda: str(uuid.uuid4())`")
+    token = result.findings[1]
+    assert "(unique)" in token.message and "uuid.uuid4().hex" in token.message
+    assert "unique index ix_code" in result.findings[3].message
+
+
+def test_ma101_near_misses_stay_silent(project: Project) -> None:
+    project.models(HEADER + """
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Thing(Base):
+    __tablename__ = "things"
+    id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    ref = sa.Column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    ref2 = sa.Column(sa.String(36), unique=True, default=new_id)
+    ref3 = sa.Column(sa.String(36), unique=True, default=functools.partial(str, "x"))
+    ref4 = sa.Column(sa.String(36), unique=True, server_default=sa.text("gen_random_uuid()"))
+    ref5 = sa.Column(sa.DateTime, unique=True, default=sa.func.now())
+    status = sa.Column(sa.String(20), default="active")
+    created = sa.Column(sa.DateTime, default=datetime.datetime.utcnow)
+
+
+class Pair(Base):
+    __tablename__ = "pairs"
+    tenant = sa.Column(sa.String(10), primary_key=True, default="main")  # part of a composite key
+    key = sa.Column(sa.String(10), primary_key=True)
+    seq = sa.Column(sa.Integer, sa.Sequence("pairs_seq"), unique=True)
+""")
+    assert project.findings(select=["MA101"]) == []
+
+
+def test_ma101_mixin_declared_attr_and_core_table(project: Project) -> None:
+    project.models(HEADER + """
+from sqlalchemy.orm import declared_attr
+
+
+class KeyMixin:
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True, default=str(uuid.uuid4()))
+
+    @declared_attr
+    def code(cls) -> Mapped[str]:
+        return mapped_column(sa.String(8), unique=True, default="AAAA")
+
+
+class Account(KeyMixin, Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legacy = sa.Column("legacy_col", sa.String(10), unique=True, default="L")
+
+
+events = sa.Table(
+    "events",
+    Base.metadata,
+    sa.Column("id", sa.String(36), primary_key=True, default=uuid.uuid4().hex),
+    sa.Column("kind", sa.String(10)),
+)
+""")
+    m = "app/models.py"
+    assert project.findings(select=["MA101"]) == [
+        ("MA101", "accounts.public_id", m, line_of(project, m, "public_id:")),
+        ("MA101", "accounts.code", m, line_of(project, m, 'default="AAAA"')),
+        ("MA101", "accounts.legacy_col", m, line_of(project, m, "legacy = ")),
+        ("MA101", "events.id", m, line_of(project, m, 'sa.Column("id"')),
+    ]
+
+
+# -- MA102 ----------------------------------------------------------------------
+
+UUID = "3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f"
+
+
+def test_ma102_model_and_migrations(project: Project) -> None:
+    project.models(HEADER + f"""
+class Doc(Base):
+    __tablename__ = "docs"
+    id = sa.Column(sa.String(36), primary_key=True, server_default="{UUID}")
+    owner = sa.Column(sa.String(36), server_default=sa.text("'{UUID.upper()}'"))
+    nil = sa.Column(sa.String(36), server_default="00000000-0000-0000-0000-000000000000")
+""")
+    project.revision("a1", None, f"""
+        op.create_table('docs',
+            sa.Column('id', sa.String(36), server_default='{{{UUID}}}', nullable=False),
+            sa.Column('owner', sa.String(36), server_default=sa.text("'urn:uuid:{UUID}'")),
+            sa.Column('nil', sa.String(36), server_default='00000000-0000-0000-0000-000000000000'),
+            sa.PrimaryKeyConstraint('id'))
+    """)
+    project.revision("b2", "a1", f"""
+        op.execute("ALTER TABLE docs ALTER COLUMN owner SET DEFAULT '{UUID.replace('-', '')}'")
+        op.add_column('docs', sa.Column('ref', sa.String(36), server_default=sa.text('gen_random_uuid()')))
+        op.add_column('docs', sa.Column('label', sa.String(36), server_default='not-a-uuid-3f2a9c1b'))
+    """)
+    result = project.audit(select=["MA102"])
+    got = [(f.code, f.object, f.location.path.name, f.location.line, str(f.severity)) for f in result.findings]
+    m = "app/models.py"
+    assert got == [
+        ("MA102", "docs.id", "models.py", line_of(project, m, "id = sa.Column"), "error"),
+        ("MA102", "docs.owner", "models.py", line_of(project, m, "owner = "), "warning"),
+        ("MA102", "docs.id", "a1.py", line_of(project, "migrations/versions/a1.py", "'id'"), "error"),
+        ("MA102", "docs.owner", "a1.py", line_of(project, "migrations/versions/a1.py", "'owner'"), "warning"),
+        ("MA102", "docs.owner", "b2.py", line_of(project, "migrations/versions/b2.py", "ALTER TABLE"), "warning"),
+    ]
+    assert result.findings[2].message == (
+        f"docs.id (primary key): migration a1 sets the server default to the literal UUID '{UUID}'; "
+        "the second insert without an explicit value fails with a duplicate key"
+    )
+    assert "gen_random_uuid()" in result.findings[2].help
+
+
+# -- MA201 ----------------------------------------------------------------------
+
+def test_ma201_drift_and_spelling_only_differences(project: Project) -> None:
+    project.models(HEADER + """
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status = sa.Column(sa.String(20), server_default="pending")
+    sku = sa.Column(sa.String(20))
+    added = sa.Column(sa.String(20), server_default="new")
+    qty = sa.Column(sa.Integer, server_default=sa.text("0"))
+    at = sa.Column(sa.DateTime, server_default=sa.func.now())
+    flag = sa.Column(sa.Boolean, server_default=sa.true())
+    quoted = sa.Column(sa.String(5), server_default="'x'")
+    price = sa.Column(sa.Numeric, server_default=sa.text("1.50"))
+    note = sa.Column(sa.String(20), server_default="Hello")
+    ident = sa.Column(sa.Integer, sa.Identity())
+    fetched = sa.Column(sa.Integer, server_default=sa.FetchedValue())
+""")
+    project.revision("a1", None, """
+        op.create_table('products',
+            sa.Column('id', sa.Integer(), nullable=False),
+            sa.Column('status', sa.String(20), server_default='active'),
+            sa.Column('sku', sa.String(20), server_default='N/A'),
+            sa.Column('added', sa.String(20)),
+            sa.Column('qty', sa.Integer(), server_default='0'),
+            sa.Column('at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)')),
+            sa.Column('flag', sa.Boolean(), server_default=sa.text('1')),
+            sa.Column('quoted', sa.String(5), server_default='x'),
+            sa.Column('price', sa.Numeric(), server_default='1.5'),
+            sa.Column('note', sa.String(20), server_default=sa.text("'hello'")),
+            sa.Column('ident', sa.Integer()),
+            sa.Column('fetched', sa.Integer()),
+            sa.PrimaryKeyConstraint('id'))
+    """)
+    m = "app/models.py"
+    findings = project.findings(select=["MA201"])
+    assert findings == [
+        ("MA201", "products.status", m, line_of(project, m, "status = ")),
+        ("MA201", "products.sku", m, line_of(project, m, "sku = ")),
+        ("MA201", "products.added", m, line_of(project, m, "added = ")),
+        ("MA201", "products.note", m, line_of(project, m, "note = ")),
+    ]
+    messages = [f.message for f in project.audit(select=["MA201"]).findings]
+    assert messages[0] == (
+        "products.status: the model's server default is 'pending', but the migrations leave 'active' "
+        f"(migrations/versions/a1.py:{line_of(project, 'migrations/versions/a1.py', 'status')})"
+    )
+    assert messages[1].startswith("products.sku: the model has no server default, but the migrations leave DEFAULT 'N/A'")
+    assert messages[2] == "products.added: the model's server default is 'new', but the migrations create the column without one"
+
+
+def test_ma201_later_migration_fixes_drift(project: Project) -> None:
+    project.models(HEADER + """
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status = sa.Column(sa.String(20), server_default="pending")
+""")
+    project.revision("a1", None, """
+        op.create_table('products', sa.Column('id', sa.Integer(), primary_key=True),
+                        sa.Column('status', sa.String(20), server_default='active'))
+    """)
+    project.revision("b2", "a1", """
+        with op.batch_alter_table('products') as batch_op:
+            batch_op.alter_column('status', server_default='pending')
+    """)
+    assert project.findings(select=["MA201"]) == []
+
+
+def test_ma201_skips_tables_the_chain_does_not_fully_read(project: Project) -> None:
+    project.models(HEADER + """
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status = sa.Column(sa.String(20), server_default="pending")
+""")
+    project.revision("a1", None, """
+        op.create_table('products', sa.Column('id', sa.Integer(), primary_key=True),
+                        sa.Column('status', sa.String(20), server_default='active'))
+        op.execute("ALTER TABLE products FROBNICATE status")
+    """)
+    assert project.findings(select=["MA201"]) == []
