@@ -70,10 +70,15 @@ def _resolve(spec: str) -> Any:
         if hasattr(obj, part):
             obj = getattr(obj, part)
             continue
-        if isinstance(obj, type(sys)):
-            obj = importlib.import_module(current)
-            continue
-        raise AttributeError(f"{spec}: {type(obj).__name__} has no attribute {part!r}")
+        if isinstance(obj, type(sys)) and hasattr(obj, "__path__"):
+            try:
+                obj = importlib.import_module(current)
+                continue
+            except ModuleNotFoundError as exc:
+                if exc.name != current:
+                    raise
+        owner = f"module {obj.__name__}" if isinstance(obj, type(sys)) else type(obj).__name__
+        raise AttributeError(f"{spec}: {owner} has no attribute {part!r}")
     return obj
 
 
