@@ -52,6 +52,10 @@ def _alembic_init(root: Path, template: str, folder: str) -> None:
 
 @pytest.mark.parametrize(("template", "folder"), [("generic", "migrations"), ("pyproject", "alembic")])
 def test_alembic_init_project_zero_config(tmp_path: Path, template: str, folder: str) -> None:
+    import alembic
+
+    if template == "pyproject" and tuple(int(x) for x in alembic.__version__.split(".")[:2]) < (1, 16):
+        pytest.skip(f"the pyproject template arrived in Alembic 1.16; this is {alembic.__version__}")
     root = tmp_path / "proj"
     _alembic_init(root, template, folder)
     run = subprocess.run([_bin("migration-audit"), "check", "--format", "json"], cwd=root,

@@ -68,7 +68,7 @@ def _tokens(statement: str) -> list[_Tok]:
 def _split(sql: str) -> Iterator[tuple[str, int]]:
     """Statements with their offset in ``sql``."""
     pos = 0
-    for stmt in sqlparse.split(sql, strip_semicolon=False):
+    for stmt in sqlparse.split(sql):
         idx = sql.find(stmt, pos)
         if idx < 0:
             idx = pos
