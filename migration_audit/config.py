@@ -201,7 +201,15 @@ def load_project(path: Path, overrides: Overrides) -> Project:
     if not project.sys_paths:
         project.sys_paths = [root]
 
-    project.dialect = overrides.dialect or str(tool_audit.get("dialect") or "") or _dialect_of(url) or "default"
+    chosen = overrides.dialect or str(tool_audit.get("dialect") or "")
+    if chosen:
+        if _dialect_of(f"{chosen}://") is None:
+            raise UsageError(
+                f"unknown dialect {chosen!r}; use a SQLAlchemy dialect name such as postgresql, mysql, sqlite"
+            )
+        project.dialect = chosen.split("+")[0]
+    else:
+        project.dialect = _dialect_of(url) or "default"
     if "select" in tool_audit:
         project.select = _str_list(tool_audit["select"], "select", pyproject)
     if "ignore" in tool_audit:

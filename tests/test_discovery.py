@@ -177,3 +177,9 @@ def test_version_locations_and_alembic_ini_path(project: Project) -> None:
     assert sorted(result.facts.migrations.revisions) == ["a1", "b2"]
     # the path may be the ini file itself
     assert load_project(project.root / "alembic.ini", Overrides()).root == project.root.resolve()
+
+
+def test_unknown_dialect_is_a_usage_error(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(project.root), "--dialect", "postgres"]) == 2
+    assert "unknown dialect 'postgres'; use a SQLAlchemy dialect name" in capsys.readouterr().err
+    assert load_project(project.root, Overrides(dialect="postgresql+psycopg")).dialect == "postgresql"
