@@ -201,3 +201,19 @@ def test_revision_file_never_executed(project: Project, tmp_path: Path) -> None:
     h, diags, _ = history(project)
     assert diags == [] and list(h.revisions) == ["a1"]
     assert not marker.exists()
+
+
+def test_source_of_matches_ast_get_source_segment(tmp_path: Path) -> None:
+    import ast
+
+    from conftest import FIXTURES
+    from migration_audit.sources.pyexpr import parse_file
+
+    sample = tmp_path / "u.py"
+    sample.write_text('x = {"é": ("ü",\n   f"{1}ß")}\r\ny = """a\nb"""  # ω\rz = 3\x0c\n', encoding="utf-8")
+    files = [sample, *sorted((FIXTURES / "incident" / "migrations" / "versions").glob("*.py"))]
+    for path in files:
+        src = parse_file(path)
+        for node in ast.walk(src.tree):
+            if hasattr(node, "end_col_offset") and node.end_col_offset is not None:
+                assert src.source_of(node) == ast.get_source_segment(src.text, node), (path, ast.dump(node))

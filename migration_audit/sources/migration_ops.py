@@ -342,10 +342,7 @@ class UpgradeReader:
         """Map an offset in a string constant to its line and column in the
         file, when the literal spells the value verbatim (no escapes)."""
         base = self.src.loc(node)
-        try:
-            seg = ast.get_source_segment(self.src.text, node) or ""
-        except (ValueError, IndexError):  # pragma: no cover
-            seg = ""
+        seg = self.src.source_of(node)
         prefix = 0
         while prefix < len(seg) and seg[prefix] in "rRuUbBfF":
             prefix += 1

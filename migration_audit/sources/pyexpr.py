@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +45,26 @@ class SourceFile:
             return len(raw[:byte_col].decode("utf-8", errors="replace"))
         return byte_col
 
-    def segment(self, node: ast.AST, limit: int = 120) -> str:
+    def source_of(self, node: ast.AST) -> str:
+        """The exact source text of ``node``. Unlike ``ast.get_source_segment``,
+        which splits the whole file on every call (quadratic on a squashed
+        migration with thousands of columns), this uses the cached lines."""
         try:
-            text = ast.get_source_segment(self.text, node) or ""
-        except (ValueError, IndexError):  # pragma: no cover - defensive
-            text = ""
+            start, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+            col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return ""
+        if start is None or end is None or end_col is None or not (0 < start <= end <= len(self.lines)):
+            return ""
+        if start == end:
+            return self.lines[start - 1].encode("utf-8")[col:end_col].decode("utf-8", errors="replace")
+        first = self.lines[start - 1].encode("utf-8")[col:].decode("utf-8", errors="replace")
+        last = self.lines[end - 1].encode("utf-8")[:end_col].decode("utf-8", errors="replace")
+        return "\n".join([first, *self.lines[start:end - 1], last])
+
+    def segment(self, node: ast.AST, limit: int = 120) -> str:
+        """The source of ``node`` on one line, shortened for messages."""
+        text = self.source_of(node)
         if not text:
             try:
                 text = ast.unparse(node)
@@ -91,7 +107,9 @@ def parse_source(path: Path, data: bytes) -> SourceFile:
         raise SourceError("expression nested too deeply to parse") from None
     except ValueError as exc:  # pragma: no cover - e.g. odd null handling
         raise SourceError(f"cannot parse: {exc}") from None
-    return SourceFile(path, text, tree, text.splitlines())
+    # Python counts lines at \n, \r\n and \r only (str.splitlines also
+    # splits at form feeds and Unicode separators, which would shift lines).
+    return SourceFile(path, text, tree, re.split(r"\r\n|\r|\n", text))
 
 
 class Imports:
