@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODULE:ATTR",
         help="model metadata to audit, e.g. app.models:Base.metadata (repeatable; default: what env.py uses)",
     )
+    check.add_argument("-n", "--name", metavar="SECTION", help="the alembic.ini section to use, as `alembic --name` (default: alembic)")
     check.add_argument("--script-location", metavar="DIR", help="the Alembic script folder (default: from alembic.ini)")
     check.add_argument("--dialect", help="SQL dialect to render defaults for (default: from sqlalchemy.url)")
     check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules (codes or prefixes, comma-separated)")
@@ -70,7 +71,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from migration_audit.engine import audit
     from migration_audit.reporters import REPORTERS
 
-    overrides = Overrides(metadata=args.metadata, script_location=args.script_location, dialect=args.dialect)
+    overrides = Overrides(
+        metadata=args.metadata, script_location=args.script_location, dialect=args.dialect, name=args.name
+    )
     result = audit(Path(args.path), overrides, args.select, args.ignore)
     sys.stdout.write(REPORTERS[args.format](result, color=_color(sys.stdout)))
     failing = [f for f in result.findings if f.severity >= Severity.WARNING]

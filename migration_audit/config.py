@@ -1,33 +1,37 @@
 """Zero-config discovery of an Alembic project, and its overrides.
 
-From a project folder: ``alembic.ini`` (or ``[tool.alembic]`` in
-pyproject.toml) gives ``script_location`` (``%(here)s`` expanded),
-``version_locations``, ``prepend_sys_path`` and the database URL (for the
-dialect); ``env.py``, read with ``ast``, gives the metadata it assigns to
-``target_metadata``. ``[tool.migration-audit]`` and the command line override
-each of these.
+From a project folder: ``alembic.ini`` (its ``[alembic]`` section, or the one
+``--name`` picks), ``migrations/alembic.ini`` beside env.py (the
+Flask-Migrate layout), or ``[tool.alembic]`` in pyproject.toml gives
+``script_location`` (``%(here)s`` expanded, ``package:folder`` resolved
+without importing), ``version_locations``, ``prepend_sys_path`` and the
+database URL (for the dialect). ``env.py``, read with ``ast``, gives the
+metadata it assigns to ``target_metadata`` and the project modules it imports
+(some register models only as a side effect). ``[tool.migration-audit]`` and
+the command line override each of these.
 """
 
 from __future__ import annotations
 
 import ast
 import configparser
-import importlib.util
+import difflib
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migration_audit.facts import Diagnostic, Location
-from migration_audit.sources.pyexpr import Imports, SourceError, parse_file
+from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, parse_file
 
 
 class UsageError(Exception):
     """Bad configuration or arguments: exit code 2, one clear line."""
 
 
-CONFIG_KEYS = {"metadata", "script-location", "dialect", "select", "ignore"}
+CONFIG_KEYS = {"metadata", "import-modules", "script-location", "dialect", "select", "ignore"}
 
 
 @dataclass(slots=True)
@@ -40,6 +44,9 @@ class Project:
     sys_paths: list[Path] = field(default_factory=list)
     metadata: list[str] = field(default_factory=list)
     metadata_location: Location | None = None  # where the metadata spec came from
+    # Project modules to import before the metadata is read (env.py's own
+    # imports, or `import-modules`), with where each was named.
+    import_modules: dict[str, Location | None] = field(default_factory=dict)
     dialect: str = "default"
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -51,6 +58,7 @@ class Overrides:
     metadata: list[str] = field(default_factory=list)
     script_location: str | None = None
     dialect: str | None = None
+    name: str | None = None  # the alembic.ini section, as `alembic --name`
 
 
 def _split_paths(value: str, separator: str | None) -> list[str]:
@@ -63,17 +71,30 @@ def _split_paths(value: str, separator: str | None) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _resolve_location(value: str, base: Path) -> Path:
-    """A script/version location: a path, or ``package:folder``."""
+def find_package_dir(package: str, search: list[Path]) -> Path | None:
+    """The folder of ``package`` (dotted) on the search path, found without
+    importing anything."""
+    rel = Path(*package.split("."))
+    for base in [*search, *(Path(p) for p in sys.path if p)]:
+        candidate = base / rel
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _resolve_location(value: str, base: Path, search: list[Path]) -> Path:
+    """A script/version location: a path, or Alembic's ``package:folder``
+    (every further ``:`` is a path separator)."""
     if ":" in value and not re.match(r"^[A-Za-z]:[\\/]", value):
-        package, _, sub = value.partition(":")
+        package, *rest = value.split(":")
         if re.fullmatch(r"[\w.]+", package):
-            try:
-                spec = importlib.util.find_spec(package)
-            except (ImportError, ValueError):
-                spec = None
-            if spec and spec.submodule_search_locations:
-                return Path(list(spec.submodule_search_locations)[0]) / sub
+            found = find_package_dir(package, search)
+            if found is None:
+                raise UsageError(
+                    f"script location {value!r}: cannot find package {package!r} "
+                    f"(looked in {', '.join(str(s) for s in search)} and sys.path)"
+                )
+            return found.joinpath(*[r for part in rest for r in part.split("/") if r])
     path = Path(value)
     return path if path.is_absolute() else (base / path)
 
@@ -100,95 +121,116 @@ def _str_list(value: object, key: str, where: Path) -> list[str]:
     raise UsageError(f"{where}: [tool.migration-audit] {key} must be a string or a list of strings")
 
 
+def _read_pyproject(pyproject: Path) -> tuple[dict[str, object], dict[str, object]]:
+    """([tool.alembic], [tool.migration-audit]); unknown keys are an error."""
+    if not pyproject.is_file():
+        return {}, {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{pyproject}: invalid TOML: {exc}") from None
+    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    tool_alembic = tool.get("alembic", {}) if isinstance(tool.get("alembic"), dict) else {}
+    tool_audit = tool.get("migration-audit", {}) if isinstance(tool.get("migration-audit"), dict) else {}
+    unknown = sorted(set(tool_audit) - CONFIG_KEYS)
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, sorted(CONFIG_KEYS), n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise UsageError(f"{pyproject}: unknown key(s) in [tool.migration-audit]: {', '.join(hints)}")
+    return tool_alembic, tool_audit
+
+
+def _find_ini(path: Path) -> tuple[Path, Path | None]:
+    """(project root, alembic.ini or None) for the PATH argument."""
+    if path.is_file():
+        return path.parent, (None if path.suffix == ".toml" else path)
+    if (path / "alembic.ini").is_file():
+        return path, path / "alembic.ini"
+    # Flask-Migrate keeps alembic.ini inside the migrations folder.
+    flask = path / "migrations" / "alembic.ini"
+    if flask.is_file() and (flask.parent / "env.py").is_file():
+        return path, flask
+    return path, None
+
+
+def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
+    """Fill the project from alembic.ini; returns sqlalchemy.url."""
+    parser = configparser.ConfigParser(defaults={"here": str(ini.parent)})
+    try:
+        with ini.open(encoding="utf-8") as fh:
+            parser.read_file(fh)
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise UsageError(f"{ini}: cannot read: {' '.join(str(exc).split())}") from None
+    except OSError as exc:
+        raise UsageError(f"{ini}: cannot read: {exc.strerror or exc}") from None
+    project.config_file = ini
+    name = section or "alembic"
+    if not parser.has_section(name):
+        with_location = [s for s in parser.sections() if parser.has_option(s, "script_location")]
+        if section is not None or with_location:
+            choices = ", ".join(f"[{s}]" for s in with_location) or "none with a script_location"
+            raise UsageError(
+                f"{ini}: no [{name}] section; it has {choices}"
+                + (f": pass --name {with_location[0]}" if with_location else "")
+            )
+        return None
+
+    def opt(key: str) -> str | None:
+        try:
+            return parser.get(name, key, fallback=None)
+        except (configparser.InterpolationError, ValueError) as exc:
+            raise UsageError(f"{ini}: [{name}] {key}: {' '.join(str(exc).split())}") from None
+
+    separator = opt("path_separator")
+    if opt("prepend_sys_path"):
+        project.sys_paths = [ini.parent / p for p in _split_paths(opt("prepend_sys_path") or "", separator)]
+    search = [project.root, *project.sys_paths]
+    if opt("script_location"):
+        project.script_location = _resolve_location(opt("script_location") or "", ini.parent, search)
+    elif (ini.parent / "env.py").is_file():
+        project.script_location = ini.parent  # Flask-Migrate: the ini sits in the script folder
+    if opt("version_locations"):
+        project.version_locations = [
+            _resolve_location(p, ini.parent, search) for p in _split_paths(opt("version_locations") or "", separator)
+        ]
+    project.recursive_version_locations = (opt("recursive_version_locations") or "").lower() in (
+        "true", "1", "yes", "on",
+    )
+    return opt("sqlalchemy.url")
+
+
 def load_project(path: Path, overrides: Overrides) -> Project:
     path = path.resolve()
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
-    ini: Path | None = None
-    if path.is_file():
-        if path.suffix == ".toml":
-            root = path.parent
-        else:
-            ini = path
-            root = path.parent
-    else:
-        root = path
-        if (root / "alembic.ini").is_file():
-            ini = root / "alembic.ini"
+    root, ini = _find_ini(path)
     project = Project(root=root)
-
     pyproject = root / "pyproject.toml"
-    tool_alembic: dict[str, object] = {}
-    tool_audit: dict[str, object] = {}
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{pyproject}: invalid TOML: {exc}") from None
-        tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
-        tool_alembic = tool.get("alembic", {}) if isinstance(tool.get("alembic"), dict) else {}
-        tool_audit = tool.get("migration-audit", {}) if isinstance(tool.get("migration-audit"), dict) else {}
-        unknown = sorted(set(tool_audit) - CONFIG_KEYS)
-        if unknown:
-            import difflib
+    tool_alembic, tool_audit = _read_pyproject(pyproject)
 
-            hints = []
-            for key in unknown:
-                close = difflib.get_close_matches(key, sorted(CONFIG_KEYS), n=1)
-                hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-            raise UsageError(f"{pyproject}: unknown key(s) in [tool.migration-audit]: {', '.join(hints)}")
-
-    url: str | None = None
-    if ini is not None:
-        parser = configparser.ConfigParser(defaults={"here": str(ini.parent)})
-        try:
-            with ini.open(encoding="utf-8") as fh:
-                parser.read_file(fh)
-        except (configparser.Error, UnicodeDecodeError) as exc:
-            raise UsageError(f"{ini}: cannot read: {' '.join(str(exc).split())}") from None
-        except OSError as exc:
-            raise UsageError(f"{ini}: cannot read: {exc.strerror or exc}") from None
-        project.config_file = ini
-        if parser.has_section("alembic"):
-            def opt(name: str) -> str | None:
-                try:
-                    return parser.get("alembic", name, fallback=None)
-                except (configparser.InterpolationError, ValueError) as exc:
-                    raise UsageError(f"{ini}: [alembic] {name}: {' '.join(str(exc).split())}") from None
-
-            separator = opt("path_separator")
-            if opt("script_location"):
-                project.script_location = _resolve_location(opt("script_location") or "", ini.parent)
-            if opt("version_locations"):
-                project.version_locations = [
-                    _resolve_location(p, ini.parent) for p in _split_paths(opt("version_locations") or "", separator)
-                ]
-            if opt("prepend_sys_path"):
-                project.sys_paths = [
-                    (ini.parent / p) for p in _split_paths(opt("prepend_sys_path") or "", separator)
-                ]
-            project.recursive_version_locations = (opt("recursive_version_locations") or "").lower() in (
-                "true", "1", "yes", "on",
-            )
-            url = opt("sqlalchemy.url")
+    url = _read_ini(ini, overrides.name, project) if ini is not None else None
     if project.script_location is None and tool_alembic.get("script_location"):
         here = str(root)
-        value = str(tool_alembic["script_location"]).replace("%(here)s", here)
-        project.script_location = _resolve_location(value, root)
-        project.config_file = project.config_file or pyproject
-        vl = tool_alembic.get("version_locations")
-        if isinstance(vl, list):
-            project.version_locations = [_resolve_location(str(v).replace("%(here)s", here), root) for v in vl]
         sp = tool_alembic.get("prepend_sys_path")
         if isinstance(sp, list):
             project.sys_paths = [root / str(v).replace("%(here)s", here) for v in sp]
+        search = [root, *project.sys_paths]
+        project.script_location = _resolve_location(str(tool_alembic["script_location"]).replace("%(here)s", here),
+                                                    root, search)
+        project.config_file = project.config_file or pyproject
+        vl = tool_alembic.get("version_locations")
+        if isinstance(vl, list):
+            project.version_locations = [_resolve_location(str(v).replace("%(here)s", here), root, search) for v in vl]
         project.recursive_version_locations = bool(tool_alembic.get("recursive_version_locations", False))
 
     # [tool.migration-audit], then the command line.
+    search = [root, *project.sys_paths]
     if "script-location" in tool_audit:
-        project.script_location = _resolve_location(str(tool_audit["script-location"]), root)
+        project.script_location = _resolve_location(str(tool_audit["script-location"]), root, search)
     if overrides.script_location:
-        project.script_location = _resolve_location(overrides.script_location, Path.cwd())
+        project.script_location = _resolve_location(overrides.script_location, Path.cwd(), search)
     if project.script_location is None:
         raise UsageError(
             f"{root}: no alembic.ini with a script_location and no [tool.alembic] in pyproject.toml; "
@@ -215,71 +257,140 @@ def load_project(path: Path, overrides: Overrides) -> Project:
     if "ignore" in tool_audit:
         project.ignore = _str_list(tool_audit["ignore"], "ignore", pyproject)
 
+    env = _read_env(project)
     if overrides.metadata:
         project.metadata = list(overrides.metadata)
     elif "metadata" in tool_audit:
         project.metadata = _str_list(tool_audit["metadata"], "metadata", pyproject)
         project.metadata_location = Location(pyproject, 1, 1)
-    else:
-        _metadata_from_env(project)
+    elif env is not None:
+        _metadata_from_env(project, env)
+    if "import-modules" in tool_audit:
+        for module in _str_list(tool_audit["import-modules"], "import-modules", pyproject):
+            project.import_modules[module] = Location(pyproject, 1, 1)
     return project
 
 
-def _metadata_from_env(project: Project) -> None:
-    """Find what env.py assigns to ``target_metadata``, statically."""
+_HOW = (
+    "set `metadata = \"yourpkg.models:Base.metadata\"` under [tool.migration-audit] in pyproject.toml, "
+    "or pass --metadata yourpkg.models:Base.metadata"
+)
+
+
+def _read_env(project: Project) -> SourceFile | None:
     assert project.script_location is not None
     env = project.script_location / "env.py"
-    how = (
-        "set `metadata = \"yourpkg.models:Base.metadata\"` under [tool.migration-audit] in pyproject.toml, "
-        "or pass --metadata yourpkg.models:Base.metadata"
-    )
     if not env.is_file():
         project.diagnostics.append(
             Diagnostic("MA005", f"no env.py in {project.script_location.name}, so the model metadata is unknown; "
-                       "only migration rules ran", how, Location(project.config_file or project.root, 1, 1))
+                       "only migration rules ran", _HOW, Location(project.config_file or project.root, 1, 1))
         )
-        return
+        return None
     try:
         src = parse_file(env)
     except SourceError as exc:
         project.diagnostics.append(
             Diagnostic("MA005", f"cannot read env.py ({exc.message}), so the model metadata is unknown; "
-                       "only migration rules ran", how, Location(env, exc.line, exc.column))
+                       "only migration rules ran", _HOW, Location(env, exc.line, exc.column))
         )
-        return
-    assign: ast.Assign | ast.AnnAssign | None = None
+        return None
+    _env_imports(project, src)
+    return src
+
+
+def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements run at import time, including those under if/try."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, ast.If):
+            out.extend(_module_level(node.body) + _module_level(node.orelse))
+        elif isinstance(node, ast.Try):
+            out.extend(_module_level(node.body))
+    return out
+
+
+def _env_imports(project: Project, src: SourceFile) -> None:
+    """Project modules env.py imports at module level: Alembic imports them
+    before autogenerate runs, and some register models only as a side effect
+    (`import app.all_models  # noqa`)."""
+    search = [project.root, *project.sys_paths]
+
+    def local(module: str) -> bool:
+        top = module.split(".")[0]
+        return any((b / top).is_dir() or (b / f"{top}.py").is_file() for b in search)
+
+    def exists(module: str) -> bool:
+        rel = Path(*module.split("."))
+        return any((b / rel).is_dir() or (b / rel).with_suffix(".py").is_file() for b in search)
+
+    for node in _module_level(src.tree.body):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if local(alias.name):
+                    project.import_modules.setdefault(alias.name, src.loc(node))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and local(node.module):
+            project.import_modules.setdefault(node.module, src.loc(node))
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                if alias.name != "*" and exists(sub):
+                    project.import_modules.setdefault(sub, src.loc(node))
+
+
+def _metadata_from_env(project: Project, src: SourceFile) -> None:
+    """Find what env.py assigns to ``target_metadata``, statically."""
+    value: ast.expr | None = None
+    where: ast.AST | None = None
     for node in src.tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "target_metadata" for t in node.targets
         ):
-            assign = node
+            value, where = node.value, node
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "target_metadata":
-            assign = node
-    if assign is None or assign.value is None:
+            value, where = node.value, node
+    if value is None:
+        # `context.configure(..., target_metadata=<expr>)` with no module-level name
+        for node in ast.walk(src.tree):
+            if isinstance(node, ast.keyword) and node.arg == "target_metadata" and not (
+                isinstance(node.value, ast.Name) and node.value.id == "target_metadata"
+            ):
+                value, where = node.value, node.value
+                break
+    if value is None or where is None:
         project.diagnostics.append(
             Diagnostic("MA005", "env.py does not assign target_metadata, so the model metadata is unknown; "
-                       "only migration rules ran", how, Location(env, 1, 1))
+                       "only migration rules ran", _HOW, Location(src.path, 1, 1))
         )
         return
     imports = Imports.of(src.tree)
-    exprs = assign.value.elts if isinstance(assign.value, (ast.List, ast.Tuple)) else [assign.value]
+    exprs = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
     specs: list[str] = []
     for expr in exprs:
         spec = _spec_of(expr, imports)
         if spec is None:
-            what = src.segment(assign.value, 80)
+            what = src.segment(value, 80)
             reason = (
                 "env.py sets target_metadata = None"
                 if isinstance(expr, ast.Constant) and expr.value is None
                 else f"env.py sets target_metadata = {what}, which cannot be resolved without running env.py"
             )
             project.diagnostics.append(
-                Diagnostic("MA005", f"{reason}; model rules did not run, only migration rules", how, src.loc(assign))
+                Diagnostic("MA005", f"{reason}; model rules did not run, only migration rules", _HOW, src.loc(where))
             )
             return
         specs.append(spec)
     project.metadata = specs
-    project.metadata_location = src.loc(assign)
+    # Where a failed import is reported when the traceback shows no project
+    # line: the import in env.py that names the metadata's module.
+    root_name = _root_name(exprs[0])
+    node = imports.nodes.get(root_name) if root_name else None
+    project.metadata_location = src.loc(node) if node is not None else src.loc(where)
+
+
+def _root_name(expr: ast.AST) -> str | None:
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
 
 
 def _spec_of(expr: ast.AST, imports: Imports) -> str | None:

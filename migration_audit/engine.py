@@ -8,7 +8,7 @@ from pathlib import Path
 
 from migration_audit import rules as rule_registry
 from migration_audit.config import Overrides, Project, load_project
-from migration_audit.facts import Facts, Location
+from migration_audit.facts import Diagnostic, Facts, Location
 from migration_audit.findings import Finding
 from migration_audit.sources.locate import SourceIndex
 from migration_audit.sources.migrations import read_history
@@ -46,7 +46,7 @@ def collect_facts(project: Project) -> Facts:
         roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
         fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
         with project_imports(project.sys_paths, roots):
-            metadatas, problems = load_metadata(project.metadata, roots, fallback)
+            metadatas, problems = load_metadata(project.metadata, project.import_modules, roots, fallback)
             facts.diagnostics.extend(problems)
             if metadatas:
                 index = SourceIndex(project.root)
@@ -55,6 +55,19 @@ def collect_facts(project: Project) -> Facts:
                 files += len(
                     {c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location}
                 )
+                created = len(facts.migrations.head_schema.tables)
+                if not facts.models.tables and created:
+                    facts.diagnostics.append(
+                        Diagnostic(
+                            "MA005",
+                            f"the model metadata {', '.join(project.metadata)} has no tables, while the migrations "
+                            f"leave {created}; the modules that define the models were never imported, so model "
+                            "rules found nothing to check",
+                            "list the model modules under `import-modules` in [tool.migration-audit], or point "
+                            "--metadata at a module that imports them all",
+                            fallback,
+                        )
+                    )
     facts.files = files
     return facts
 

@@ -160,6 +160,7 @@ class Revision:
     depends_on: tuple[str, ...] = ()
     message: str = ""
     ops: list[object] = field(default_factory=list)  # migration_audit.sources.ops.Op
+    refs_unknown: bool = False  # branch_labels/depends_on not literals
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,10 @@ class ServerDefaultSet:
     is_key: bool  # the column alone is unique when the operation runs
     key_reason: str | None
     location: Location
+    # The same revision changes or drops this default again later (the
+    # add-with-default, drop-default, backfill pattern): it never outlives
+    # the migration.
+    temporary: bool = False
 
 
 @dataclass(slots=True)
@@ -186,6 +191,8 @@ class MigrationHistory:
     heads: tuple[str, ...] = ()
     head_schema: Schema = field(default_factory=Schema)
     server_defaults_set: list[ServerDefaultSet] = field(default_factory=list)
+    # (revision, schema, table, column) → index of its latest ServerDefaultSet
+    last_default_set: dict[tuple[str, str | None, str, str], int] = field(default_factory=dict)
     # Tables the chain touches but could not read fully (opaque SQL, helpers).
     opaque_tables: set[str] = field(default_factory=set)
     files: int = 0

@@ -40,7 +40,9 @@ class LiteralUuidServerDefault(Rule):
     (`server_default=`) or in any migration (`server_default=` in
     `create_table`/`add_column`/`alter_column`, `DEFAULT '…'` in SQL passed to
     `op.execute`). It is an error on a column that must be unique on its own,
-    a warning elsewhere.
+    a warning elsewhere. A literal that the same migration replaces again
+    (add the column with a default to fill existing rows, drop the default,
+    backfill) is not reported on a non-key column.
 
     ## Why is this bad?
     A UUID is meant to be new for every row. Baked into the schema, every row
@@ -93,6 +95,10 @@ class LiteralUuidServerDefault(Rule):
             for event in facts.migrations.server_defaults_set:
                 found = literal_uuid(event.value)
                 if found is None or (found == NIL_UUID and not event.is_key):
+                    continue
+                if event.temporary and not event.is_key:
+                    # Added with a literal to fill existing rows, then changed
+                    # in the same migration: it never outlives the migration.
                     continue
                 obj = f"{event.schema + '.' if event.schema else ''}{event.table}.{event.column}"
                 where = f" ({event.key_reason})" if event.is_key else ""

@@ -77,6 +77,10 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
         node, expr = header[name]
         ok, value = literal(expr)
         as_tuple = _as_tuple(value) if ok else None
+        if as_tuple is None and name in ("branch_labels", "depends_on"):
+            # e.g. `branch_labels = (cli.EXPAND_BRANCH,)`: Alembic loads it;
+            # only references to it cannot be checked.
+            return False, ()
         if as_tuple is None:
             diagnostics.append(
                 Diagnostic(
@@ -112,8 +116,8 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
         )
         return None
     _, down = value_of("down_revision")
-    _, labels = value_of("branch_labels")
-    _, depends = value_of("depends_on")
+    labels_ok, labels = value_of("branch_labels")
+    depends_ok, depends = value_of("depends_on")
     location = src.loc(header["revision"][0]) if "revision" in header else Location(path, 1, 1)
     doc = ast.get_docstring(src.tree) or ""
     revision = Revision(
@@ -124,6 +128,7 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
         branch_labels=labels,
         depends_on=depends,
         message=doc.splitlines()[0] if doc else "",
+        refs_unknown=not (labels_ok and depends_ok),
     )
     revision.ops = UpgradeReader(src).read()
     return revision
@@ -146,11 +151,14 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
         matches = [r for r in revs if r.startswith(ref)] if len(ref) >= 4 else []
         return matches[0] if len(matches) == 1 else None
 
+    unknown_labels = any(r.refs_unknown for r in revs.values())
     parents: dict[str, set[str]] = {r: set() for r in revs}
     children: dict[str, set[str]] = {r: set() for r in revs}
     for r in revs.values():
         for ref, kind in [(d, "down_revision") for d in r.down_revisions] + [(d, "depends_on") for d in r.depends_on]:
             target = resolve(ref)
+            if target is None and unknown_labels:
+                continue  # it may be a label we could not read
             if target is None:
                 diagnostics.append(
                     Diagnostic(
@@ -217,8 +225,16 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
         return seen
 
     ancestry = {h: ancestors(h) for h in heads} if len(heads) > 1 else {}
+    # A branch label on a head's line (neutron's `expand`/`contract`) marks
+    # the split as intended: such heads are upgraded with `upgrade heads`.
+    branch = {h: frozenset(l for a in ancestry[h] for l in revs[a].branch_labels) for h in ancestry}
     forked = sorted(
-        {h for h in heads for other in heads if other != h and ancestry[h] & ancestry[other]},
+        {
+            h
+            for h in heads
+            for other in heads
+            if other != h and branch[h] == branch[other] and ancestry[h] & ancestry[other]
+        },
         key=lambda r: str(revs[r].path),
     )
     if forked:
@@ -232,6 +248,13 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
                 last.location,
             )
         )
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def read_history(
@@ -250,7 +273,8 @@ def read_history(
             diagnostics.append(
                 Diagnostic(
                     "MA003",
-                    f"revision id {rev.revision} is defined twice: in {other.path.name} and {path.name}",
+                    f"revision id {rev.revision} is defined twice: in {_rel(other.path, script_location)} "
+                    f"and {_rel(path, script_location)}",
                     "give one of them a new id (`alembic revision` generates one) and fix its children's down_revision",
                     rev.location,
                     rev.revision,

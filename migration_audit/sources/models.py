@@ -39,11 +39,13 @@ _HOW = (
 
 
 def _under(path: Path, roots: list[Path]) -> bool:
+    if str(path).startswith("<"):  # "<frozen importlib._bootstrap>", "<string>"
+        return False
     try:
         resolved = path.resolve()
     except OSError:
         return False
-    if any(part in ("site-packages", "dist-packages") for part in resolved.parts):
+    if not resolved.is_file() or any(part in ("site-packages", "dist-packages") for part in resolved.parts):
         return False
     return any(resolved.is_relative_to(r) for r in roots)
 
@@ -114,29 +116,48 @@ def project_imports(sys_paths: list[Path], roots: list[Path]) -> Iterator[None]:
         importlib.invalidate_caches()
 
 
-def load_metadata(specs: list[str], roots: list[Path], fallback: Location) -> tuple[list[Any], list[Diagnostic]]:
-    """Import each spec (call inside :func:`project_imports`). Returns the
-    MetaData objects and MA002 diagnostics."""
+def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Location) -> Diagnostic:
+    detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    if isinstance(exc, SystemExit):
+        detail = f"SystemExit({exc.code!r}) raised while importing"
+    return Diagnostic("MA002", f"{what}: {detail}", _HOW, _import_location(exc, roots, fallback))
+
+
+def load_metadata(
+    specs: list[str], import_modules: dict[str, Location | None], roots: list[Path], fallback: Location
+) -> tuple[list[Any], list[Diagnostic]]:
+    """Import the project modules env.py imports (some register models only
+    as a side effect), then each metadata spec. Call inside
+    :func:`project_imports`. Returns the MetaData objects and MA002s."""
     found: list[Any] = []
     diagnostics: list[Diagnostic] = []
+    failed: set[str] = set()
+    spec_modules = {spec.partition(":")[0] for spec in specs}
+    for module, named_at in import_modules.items():
+        if any(module == f or module.startswith(f + ".") for f in failed):
+            continue
+        if any(m == module or m.startswith(module + ".") for m in spec_modules):
+            continue  # imported with the metadata below, and reported as such
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                importlib.import_module(module)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
+            failed.add(module)
+            diagnostics.append(_failure(exc, f"cannot import {module}", roots, named_at or fallback))
     for spec in specs:
+        module = spec.partition(":")[0]
+        if any(module == f or module.startswith(f + ".") for f in failed):
+            continue  # already reported
         try:
             with contextlib.redirect_stdout(sys.stderr):
                 found.append(_as_metadata(_resolve(spec), spec))
         except KeyboardInterrupt:
             raise
-        except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
-            what = f"{type(exc).__name__}: {exc}".rstrip(": ")
-            if isinstance(exc, SystemExit):
-                what = f"SystemExit({exc.code!r}) raised while importing"
-            diagnostics.append(
-                Diagnostic(
-                    "MA002",
-                    f"cannot load model metadata {spec}: {what}",
-                    _HOW,
-                    _import_location(exc, roots, fallback),
-                )
-            )
+        except BaseException as exc:  # noqa: BLE001
+            where = import_modules.get(module) or fallback
+            diagnostics.append(_failure(exc, f"cannot load model metadata {spec}", roots, where))
     return found, diagnostics
 
 

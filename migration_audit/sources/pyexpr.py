@@ -120,11 +120,15 @@ class Imports:
         self.names: dict[str, str] = {}
         self.modules: set[str] = set()  # local names bound by a plain `import`
         self.star: list[str] = []
+        self.nodes: dict[str, ast.stmt] = {}  # local name → the import statement
 
     @classmethod
     def of(cls, tree: ast.AST) -> Imports:
         imports = cls()
         for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    imports.nodes[alias.asname or alias.name.split(".")[0]] = node
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

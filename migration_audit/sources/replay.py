@@ -22,8 +22,15 @@ def _table(history: MigrationHistory, name: str, schema: str | None) -> TableFac
 
 
 def _note_default(history: MigrationHistory, revision: str, table: TableFact, col: ColumnFact, location) -> None:
+    events = history.server_defaults_set
+    key = (revision, table.schema, table.name, col.name)
+    previous = history.last_default_set.get(key)
+    if previous is not None:
+        events[previous] = replace(events[previous], temporary=True)
+        del history.last_default_set[key]
     if col.server_default is None:
         return
+    history.last_default_set[key] = len(events)
     history.server_defaults_set.append(
         ServerDefaultSet(
             revision=revision,

@@ -1,0 +1,162 @@
+"""Layouts and patterns found in public Alembic projects (each was a crash, a
+false alarm or a silent miss before)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ENV_PY, Project, revision_file
+
+from migration_audit.cli import main
+from migration_audit.config import Overrides, UsageError, load_project
+
+MODEL = '''\
+import uuid
+import sqlalchemy as sa
+from {base} import Base
+
+
+class Widget(Base):
+    __tablename__ = "widgets"
+    id = sa.Column(sa.String(36), primary_key=True, default=str(uuid.uuid4()))
+'''
+BASE = "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n"
+
+
+def test_models_registered_by_a_side_effect_import_in_env_py(project: Project) -> None:
+    project.models(BASE, "app/base.py")
+    project.models(MODEL.format(base="app.base"), "app/widgets.py")
+    project.models("from app import widgets  # noqa: F401 registers the tables\n", "app/all_models.py")
+    project.write("migrations/env.py", ENV_PY.format(
+        imports="import app.all_models  # noqa\nfrom app.base import Base", target="Base.metadata"))
+    assert project.findings(select=["MA101"]) == [("MA101", "widgets.id", "app/widgets.py", 8)]
+
+
+def test_empty_metadata_while_migrations_create_tables_is_reported(project: Project) -> None:
+    project.models(BASE, "app/base.py")
+    project.write("migrations/env.py", ENV_PY.format(imports="from app.base import Base", target="Base.metadata"))
+    project.revision("a1", None, "op.create_table('widgets', sa.Column('id', sa.Integer(), primary_key=True))")
+    result = project.audit(models_load=False)
+    [d] = [f for f in result.findings if f.code == "MA005"]
+    assert d.message.startswith("the model metadata app.base:Base.metadata has no tables, while the migrations leave 1")
+    assert "import-modules" in d.help
+    # and configuring import-modules fixes it
+    project.models(MODEL.format(base="app.base"), "app/widgets.py")
+    project.write("pyproject.toml", '[tool.migration-audit]\nimport-modules = ["app.widgets"]\n')
+    assert project.findings(select=["MA101"]) == [("MA101", "widgets.id", "app/widgets.py", 8)]
+
+
+def test_import_error_of_uninstalled_package_points_at_env_py(project: Project) -> None:
+    project.write("migrations/env.py", ENV_PY.format(imports="from notinstalled.models import Base",
+                                                    target="Base.metadata"))
+    result = project.audit(models_load=False)
+    [d] = [f for f in result.findings if f.code == "MA002"]
+    assert (d.location.path.name, d.location.line) == ("env.py", 2)
+    assert d.message.endswith("ModuleNotFoundError: No module named 'notinstalled'")
+
+
+def test_non_literal_branch_labels_are_tolerated(project: Project) -> None:
+    project.revision("a1", None, "pass")
+    project.write("migrations/versions/b2.py", revision_file("b2", "a1", "pass").replace(
+        "branch_labels = None", "branch_labels = (cli.EXPAND_BRANCH,)"))
+    project.revision("c3", "expand", "pass")  # refers to the label we could not read
+    result = project.audit(select=["MA0"], models_load=False)
+    assert [f.code for f in result.findings if f.code != "MA002"] == []
+
+
+def test_labelled_branches_forking_from_one_base_are_intended(project: Project) -> None:
+    project.revision("base1", None, "pass")
+    for rev, label in (("exp2", "expand"), ("con3", "contract")):
+        project.write(f"migrations/versions/{rev}.py", revision_file(rev, "base1", "pass").replace(
+            "branch_labels = None", f"branch_labels = ({label!r},)"))
+    project.revision("exp4", "exp2", "pass")
+    result = project.audit(select=["MA004"], models_load=False)
+    assert result.findings == []
+    # an unlabelled fork on the same history still is one
+    project.revision("oops5", "exp4", "pass")
+    project.revision("oops6", "exp4", "pass")
+    assert [(f.code, f.location.path.name) for f in project.audit(select=["MA004"], models_load=False).findings] == [
+        ("MA004", "oops6.py")
+    ]
+
+
+UUID = "f6a16ff7-4a31-4e82-a8a1-3c4d5e6f7a8b"
+
+
+def test_temporary_literal_default_for_existing_rows(project: Project) -> None:
+    project.revision("a1", None, "op.create_table('logs', sa.Column('id', sa.Integer(), primary_key=True))")
+    project.revision("b2", "a1", f"""
+        op.add_column('logs', sa.Column('uuid', sa.String(36), nullable=False, server_default='{UUID}'))
+        op.alter_column('logs', 'uuid', server_default=None)
+        op.add_column('logs', sa.Column('key', sa.String(36), nullable=False, server_default='{UUID}'))
+        op.create_unique_constraint('uq_logs_key', 'logs', ['key'])
+        op.alter_column('logs', 'key', server_default=None)
+        op.add_column('logs', sa.Column('ref', sa.String(36), unique=True, server_default='{UUID}'))
+        op.alter_column('logs', 'ref', server_default=None)
+    """)
+    result = project.audit(select=["MA102"], models_load=False)
+    # `uuid`: replaced in the same migration, non-key: silent. `key` became
+    # unique only after its default was set, and the default is dropped: silent.
+    # `ref` is unique when the literal lands: two existing rows collide.
+    assert [(f.object, str(f.severity)) for f in result.findings] == [("logs.ref", "error")]
+
+
+def test_package_script_location(project: Project) -> None:
+    project.write("src/pkg/__init__.py", "raise RuntimeError('must not be imported')\n")
+    project.write("src/pkg/db/migrations/env.py", "target_metadata = None\n")
+    (project.root / "src/pkg/db/migrations/versions").mkdir()
+    project.write("alembic.ini", "[alembic]\nscript_location = pkg:db:migrations\nprepend_sys_path = src\n")
+    p = load_project(project.root, Overrides())
+    assert p.script_location == project.root / "src/pkg/db/migrations"
+    project.write("alembic.ini", "[alembic]\nscript_location = pkg:db/migrations\nprepend_sys_path = src\n")
+    assert load_project(project.root, Overrides()).script_location == project.root / "src/pkg/db/migrations"
+    project.write("alembic.ini", "[alembic]\nscript_location = nopkg:migrations\n")
+    with pytest.raises(UsageError, match="cannot find package 'nopkg'"):
+        load_project(project.root, Overrides())
+
+
+def test_named_sections(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("alembic.ini", "[core]\nscript_location = migrations\n\n[tenant]\nscript_location = tenant\n")
+    project.write("tenant/env.py", "target_metadata = None\n")
+    assert main(["check", str(project.root)]) == 2
+    assert "no [alembic] section; it has [core], [tenant]: pass --name core" in capsys.readouterr().err
+    assert load_project(project.root, Overrides(name="tenant")).script_location == project.root / "tenant"
+    assert main(["check", str(project.root), "--name", "tenant"]) == 1  # MA005 only
+    assert "MA005" in capsys.readouterr().out
+
+
+def test_flask_migrate_layout(tmp_path: Path) -> None:
+    root = tmp_path / "flaskapp"
+    (root / "migrations" / "versions").mkdir(parents=True)
+    (root / "migrations" / "alembic.ini").write_text("[alembic]\n# template used to generate migration files\n")
+    (root / "migrations" / "env.py").write_text(
+        "from flask import current_app\n"
+        "target_metadata = current_app.extensions['migrate'].db.metadata\n"
+    )
+    (root / "migrations" / "versions" / "a1.py").write_text(revision_file("a1", None, "pass"))
+    p = load_project(root, Overrides())
+    assert p.script_location == root / "migrations"
+    [d] = p.diagnostics
+    assert d.code == "MA005" and (d.location.path.name, d.location.line) == ("env.py", 2)
+
+
+def test_target_metadata_passed_inline(project: Project) -> None:
+    project.write("migrations/env.py", (
+        "from alembic import context\nfrom app.orm import get_metadata\n\n\ndef run():\n"
+        "    context.configure(url='sqlite://', target_metadata=get_metadata())\n"
+    ))
+    [d] = load_project(project.root, Overrides()).diagnostics
+    assert d.message.startswith("env.py sets target_metadata = get_metadata(), which cannot be resolved")
+    assert (d.location.line, d.location.column) == (6, 56)
+
+
+def test_duplicate_revision_names_both_paths(project: Project) -> None:
+    project.write("alembic.ini", "[alembic]\nscript_location = migrations\nrecursive_version_locations = true\n")
+    project.write("migrations/versions/sqlite/a1_x.py", revision_file("a1", None, "pass"))
+    project.write("migrations/versions/postgresql/a1_x.py", revision_file("a1", None, "pass"))
+    result = project.audit(select=["MA003"], models_load=False)
+    assert [f.message for f in result.findings] == [
+        "revision id a1 is defined twice: in versions/postgresql/a1_x.py and versions/sqlite/a1_x.py"
+    ]
