@@ -54,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-n", "--name", metavar="SECTION", help="the alembic.ini section to use, as `alembic --name` (default: alembic)")
     check.add_argument("--script-location", metavar="DIR", help="the Alembic script folder (default: from alembic.ini)")
     check.add_argument("--dialect", help="SQL dialect to render defaults for (default: from sqlalchemy.url)")
-    check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules (codes or prefixes, comma-separated)")
-    check.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="CODES", help="skip these rules (codes or prefixes, comma-separated)")
+    check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules: codes, prefixes (MA1) or names, comma-separated")
+    check.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="CODES", help="skip these rules: codes, prefixes (MA1) or names, comma-separated")
 
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="show a rule's documentation")
@@ -109,6 +109,12 @@ def _cmd_explain(selector: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     from migration_audit.rules import UnknownRule
 
+    for stream in (sys.stdout, sys.stderr):
+        # Paths and messages may hold any character; a non-UTF-8 terminal
+        # must not turn a report into a traceback.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -131,7 +131,12 @@ def _read_pyproject(pyproject: Path) -> tuple[dict[str, object], dict[str, objec
         raise UsageError(f"{pyproject}: invalid TOML: {exc}") from None
     tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
     tool_alembic = tool.get("alembic", {}) if isinstance(tool.get("alembic"), dict) else {}
-    tool_audit = tool.get("migration-audit", {}) if isinstance(tool.get("migration-audit"), dict) else {}
+    tool_audit = tool.get("migration-audit", {})
+    if not isinstance(tool_audit, dict):
+        raise UsageError(f"{pyproject}: [tool.migration-audit] must be a table, not {type(tool_audit).__name__}")
+    for key in ("script-location", "dialect"):
+        if key in tool_audit and not isinstance(tool_audit[key], str):
+            raise UsageError(f"{pyproject}: [tool.migration-audit] {key} must be a string")
     unknown = sorted(set(tool_audit) - CONFIG_KEYS)
     if unknown:
         hints = []
@@ -184,6 +189,13 @@ def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
             raise UsageError(f"{ini}: [{name}] {key}: {' '.join(str(exc).split())}") from None
 
     separator = opt("path_separator")
+    try:
+        # Only used to pick a dialect; env.py often fills it at run time
+        # (`%(DB_URL)s` set by config.set_section_option), so a failure to
+        # interpolate it must not block the audit.
+        url = parser.get(name, "sqlalchemy.url", fallback=None)
+    except (configparser.InterpolationError, ValueError):
+        url = None
     if opt("prepend_sys_path"):
         project.sys_paths = [ini.parent / p for p in _split_paths(opt("prepend_sys_path") or "", separator)]
     search = [project.root, *project.sys_paths]
@@ -198,7 +210,7 @@ def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
     project.recursive_version_locations = (opt("recursive_version_locations") or "").lower() in (
         "true", "1", "yes", "on",
     )
-    return opt("sqlalchemy.url")
+    return url
 
 
 def load_project(path: Path, overrides: Overrides) -> Project:
@@ -259,16 +271,32 @@ def load_project(path: Path, overrides: Overrides) -> Project:
 
     env = _read_env(project)
     if overrides.metadata:
-        project.metadata = list(overrides.metadata)
+        project.metadata = [check_spec(s, "--metadata") for s in overrides.metadata]
     elif "metadata" in tool_audit:
-        project.metadata = _str_list(tool_audit["metadata"], "metadata", pyproject)
+        project.metadata = [
+            check_spec(s, f"{pyproject}: [tool.migration-audit] metadata")
+            for s in _str_list(tool_audit["metadata"], "metadata", pyproject)
+        ]
         project.metadata_location = Location(pyproject, 1, 1)
     elif env is not None:
         _metadata_from_env(project, env)
     if "import-modules" in tool_audit:
         for module in _str_list(tool_audit["import-modules"], "import-modules", pyproject):
+            if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", module):
+                raise UsageError(f"{pyproject}: [tool.migration-audit] import-modules: {module!r} is not a module name")
             project.import_modules[module] = Location(pyproject, 1, 1)
     return project
+
+
+_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def check_spec(spec: str, where: str) -> str:
+    if not _SPEC.fullmatch(spec.strip()):
+        raise UsageError(
+            f"{where}: {spec!r} is not module:attribute (e.g. app.models:Base.metadata or app.models:Base)"
+        )
+    return spec.strip()
 
 
 _HOW = (

@@ -73,6 +73,9 @@ class ColumnFact:
     onupdate: DefaultValue | None = None
     server_onupdate: DefaultValue | None = None
     location: Location | None = None
+    # Where the migration chain last set or dropped the server default with
+    # alter_column / ALTER COLUMN (None when it came with the column).
+    server_default_changed_at: Location | None = None
     # The class attribute that maps the column, when it differs from its name
     # (``legacy = Column("legacy_col", ...)``); for messages.
     attribute: str | None = None

@@ -162,7 +162,7 @@ def test_graph_problems_are_located_findings(project: Project) -> None:
         ("MA004", "c3.py", 11),
     ]
     [heads] = [d for d in full if d.code == "MA004"]
-    assert heads.message.startswith("the migration chain has 2 heads that fork from a common revision: b2, c3")
+    assert heads.message.startswith("the migration chain has 2 heads that no branch label tells apart: b2, c3;")
     cycle = next(d for d in full if "cycle" in d.message)
     assert cycle.message == "revisions e5, f6 form a cycle through down_revision/depends_on"
 

@@ -14,6 +14,10 @@ _RESET = "\033[0m"
 _BOLD = "\033[1m"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def render_text(result: AuditResult, color: bool = False) -> str:
     lines: list[str] = []
     root = result.project.root
@@ -26,7 +30,7 @@ def render_text(result: AuditResult, color: bool = False) -> str:
         lines.append(f"{where} {f.code} {sev} {f.message}")
         lines.append(f"    help: {f.help}")
     s = result.summary()
-    scope = f"{s['files']} files, {s['revisions']} revisions, {s['tables']} tables"
+    scope = ", ".join(_count(s[k], k[:-1]) for k in ("files", "revisions", "tables"))
     if result.findings:
         counts = Counter(str(f.severity) for f in result.findings)
         detail = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items()))

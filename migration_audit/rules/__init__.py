@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from migration_audit.rules.base import Rule
 from migration_audit.rules.ma0xx_tool import (
@@ -53,8 +54,8 @@ def expand(selector: str) -> list[str]:
         return [BY_NAME[sel].code]
     up = sel.upper()
     matches = [code for code in RULES if code.startswith(up)] if up.startswith("MA") else []
-    if matches:
-        return matches
+    if matches or re.fullmatch(r"MA\d{1,2}", up):
+        return matches  # a family prefix is valid even while it has no rules (MA3, MA9)
     close = difflib.get_close_matches(sel, [*RULES, *BY_NAME], n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     raise UnknownRule(f"unknown rule {selector!r}{hint}; `migration-audit rules` lists them")

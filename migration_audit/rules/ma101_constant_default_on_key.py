@@ -9,6 +9,12 @@ from migration_audit.facts import DefaultKind, Facts
 from migration_audit.findings import Finding, Severity
 from migration_audit.rules.base import Rule, short
 
+_UUID_GENERATORS = {
+    "postgresql": "gen_random_uuid()",
+    "mysql": "(UUID())",
+    "mariadb": "(UUID())",
+    "mssql": "NEWID()",
+}
 _CALL_NO_ARGS = re.compile(r"^([A-Za-z_][\w.]*)\(\)$")
 
 
@@ -68,17 +74,23 @@ class ConstantDefaultOnKey(Rule):
                     continue
                 reason = table.key_reason(col.name)
                 obj = f"{table.key}.{col.name}"
-                spelled = f"default={d.source}" if d.source else "its default"
-                computed = (
-                    " is evaluated once, when the model is defined"
-                    if d.source and "(" in d.source
-                    else " is a constant"
-                )
-                message = (
-                    f"{obj} ({reason}): {spelled}{computed}; every row gets {col.name} = {short(d.value)}, "
-                    "so the second insert in a process fails with a duplicate key"
-                )
+                if d.source and "(" in d.source:
+                    # The value itself differs per run; the message must not,
+                    # so that CI output and baselines are stable.
+                    message = (
+                        f"{obj} ({reason}): default={d.source} is evaluated once, when the model is defined, "
+                        f"so every row gets the same {col.name}; the second insert in a process fails with a "
+                        "duplicate key"
+                    )
+                else:
+                    spelled = f"default={d.source}" if d.source else f"the default {short(d.value)}"
+                    message = (
+                        f"{obj} ({reason}): {spelled} is a constant, so every row gets {col.name} = "
+                        f"{short(d.value)}; the second insert fails with a duplicate key"
+                    )
                 help = callable_fix(d.source, "default")
                 if "uuid" in (d.source or "").lower() or "uuid" in col.type.lower():
-                    help += ', or generate it in the database: `server_default=sa.text("gen_random_uuid()")` (PostgreSQL)'
+                    generator = _UUID_GENERATORS.get(facts.dialect)
+                    if generator:
+                        help += f", or generate it in the database: `server_default=sa.text({generator!r})`"
                 yield self.finding(message, help, d.location or col.location or table.location, obj)  # type: ignore[arg-type]

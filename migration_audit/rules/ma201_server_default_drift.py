@@ -103,9 +103,14 @@ class ServerDefaultDrift(Rule):
                         f"server_default=None)`), or restore `server_default=` in the model"
                     )
                 elif chain_sd is None:
+                    dropped = chain_col.server_default_changed_at
                     message = (
-                        f"{obj}: the model's server default is {_shown(model_sd)}, but the migrations "
-                        "create the column without one"
+                        f"{obj}: the model's server default is {_shown(model_sd)}, but "
+                        + (
+                            f"the migrations drop it{_where(dropped, facts.root)}"
+                            if dropped is not None
+                            else "the migrations create the column without one"
+                        )
                     )
                     help = (
                         f'generate a migration that sets it (`op.alter_column("{table.name}", "{col.name}", '

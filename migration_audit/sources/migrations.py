@@ -47,6 +47,19 @@ def _as_tuple(value: object) -> tuple[str, ...] | None:
     return None
 
 
+def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements that run when the module is imported, in order, including
+    those under a top-level if/else or try."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, ast.If):
+            out.extend(_module_level(node.body) + _module_level(node.orelse))
+        elif isinstance(node, ast.Try):
+            out.extend(_module_level(node.body) + _module_level(node.orelse) + _module_level(node.finalbody))
+    return out
+
+
 def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
     """One file → a Revision with its operations, or a located MA001."""
     try:
@@ -62,11 +75,20 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
         )
         return None
     header: dict[str, tuple[ast.AST, ast.expr]] = {}
-    for node in src.tree.body:
+    for node in _module_level(src.tree.body):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id in _HEADER_NAMES:
                     header[target.id] = (node, node.value)
+                elif (
+                    isinstance(target, ast.Tuple)
+                    and isinstance(node.value, ast.Tuple)
+                    and len(target.elts) == len(node.value.elts)
+                ):
+                    # revision, down_revision = "a1", "b2"
+                    for t, v in zip(target.elts, node.value.elts):
+                        if isinstance(t, ast.Name) and t.id in _HEADER_NAMES:
+                            header[t.id] = (node, v)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             if node.target.id in _HEADER_NAMES:
                 header[node.target.id] = (node, node.value)
@@ -93,10 +115,22 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
             return False, ()
         return True, as_tuple
 
-    ok, rev = value_of("revision")
-    if not ok:
-        return None
-    if "revision" not in header:
+    if "revision" in header:
+        node, expr = header["revision"]
+        ok, value = literal(expr)
+        if not (ok and isinstance(value, str) and value):
+            diagnostics.append(
+                Diagnostic(
+                    "MA001",
+                    f"revision in {path.name} is `{src.segment(expr, 60)}`; Alembic needs one non-empty string "
+                    "it can read",
+                    'write `revision = "<id>"`, as `alembic revision` does',
+                    src.loc(expr),
+                )
+            )
+            return None
+        rev = value
+    else:
         legacy = _LEGACY_REV.match(path.name)
         if not legacy:
             diagnostics.append(
@@ -108,20 +142,27 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
                 )
             )
             return None
-        rev = (legacy.group(1),)
-    if len(rev) != 1:
+        rev = legacy.group(1)
+    if "down_revision" not in header:
         diagnostics.append(
-            Diagnostic("MA001", f"revision in {path.name} must be one string", "write `revision = \"<id>\"`",
-                       src.loc(header["revision"][1]))
+            Diagnostic(
+                "MA001",
+                f"{path.name} has no `down_revision = ...`; Alembic fails to load it (AttributeError)",
+                "add `down_revision = None` for a first revision, or the id of its parent",
+                src.loc(header["revision"][0]) if "revision" in header else Location(path, 1, 1),
+                rev,
+            )
         )
         return None
-    _, down = value_of("down_revision")
+    ok, down = value_of("down_revision")
+    if not ok:
+        return None
     labels_ok, labels = value_of("branch_labels")
     depends_ok, depends = value_of("depends_on")
     location = src.loc(header["revision"][0]) if "revision" in header else Location(path, 1, 1)
     doc = ast.get_docstring(src.tree) or ""
     revision = Revision(
-        revision=rev[0],
+        revision=rev,
         down_revisions=down,
         path=path,
         location=location,
@@ -152,11 +193,17 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
         return matches[0] if len(matches) == 1 else None
 
     unknown_labels = any(r.refs_unknown for r in revs.values())
+    # Revisions whose place in the graph is unknown (an unreadable label, a
+    # missing parent already reported as MA003): heads that descend from one
+    # are not counted as unmerged heads.
+    uncertain = {r.revision for r in revs.values() if r.refs_unknown}
     parents: dict[str, set[str]] = {r: set() for r in revs}
     children: dict[str, set[str]] = {r: set() for r in revs}
     for r in revs.values():
         for ref, kind in [(d, "down_revision") for d in r.down_revisions] + [(d, "depends_on") for d in r.depends_on]:
             target = resolve(ref)
+            if target is None:
+                uncertain.add(r.revision)
             if target is None and unknown_labels:
                 continue  # it may be a label we could not read
             if target is None:
@@ -195,6 +242,7 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
                 heapq.heappush(ready, (str(revs[c].path), c))
     if len(order) < len(revs):
         stuck = sorted(set(revs) - set(order), key=lambda r: str(revs[r].path))
+        uncertain.update(stuck)
         first = revs[stuck[0]]
         diagnostics.append(
             Diagnostic(
@@ -225,15 +273,20 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
         return seen
 
     ancestry = {h: ancestors(h) for h in heads} if len(heads) > 1 else {}
-    # A branch label on a head's line (neutron's `expand`/`contract`) marks
-    # the split as intended: such heads are upgraded with `upgrade heads`.
+    # A branch label on a head's line (neutron's `expand`/`contract`, or
+    # independent bases each with its own label) marks the split as intended:
+    # such heads are upgraded with `upgrade heads` or `upgrade <label>@head`.
+    # Heads that no label tells apart make `alembic upgrade head` fail.
     branch = {h: frozenset(l for a in ancestry[h] for l in revs[a].branch_labels) for h in ancestry}
     forked = sorted(
         {
             h
             for h in heads
             for other in heads
-            if other != h and branch[h] == branch[other] and ancestry[h] & ancestry[other]
+            if other != h
+            and branch[h] == branch[other]
+            and not (ancestry[h] & uncertain)
+            and not (ancestry[other] & uncertain)
         },
         key=lambda r: str(revs[r].path),
     )
@@ -242,7 +295,7 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
         diagnostics.append(
             Diagnostic(
                 "MA004",
-                f"the migration chain has {len(forked)} heads that fork from a common revision: "
+                f"the migration chain has {len(forked)} heads that no branch label tells apart: "
                 f"{', '.join(forked)}; `alembic upgrade head` refuses to run",
                 f"merge them with `alembic merge -m \"merge heads\" {' '.join(forked)}`",
                 last.location,

@@ -10,12 +10,30 @@ from migration_audit.facts import ColumnFact, MigrationHistory, ServerDefaultSet
 from migration_audit.sources import ops
 
 
+_DEFAULT_SCHEMAS = {"public", "dbo", "main"}
+
+
+def _find(history: MigrationHistory, name: str, schema: str | None) -> TableFact | None:
+    """The table an operation names: exactly, else without the default
+    schema (``public.posts`` is ``posts``), else ignoring case (raw SQL
+    folds unquoted names)."""
+    tables = history.head_schema.tables
+    table = tables.get(table_key(name, schema))
+    if table is None and schema in _DEFAULT_SCHEMAS:
+        table = tables.get(name)
+    if table is None:
+        wanted = table_key(name, None if schema in _DEFAULT_SCHEMAS else schema).lower()
+        matches = [t for k, t in tables.items() if k.lower() == wanted]
+        table = matches[0] if len(matches) == 1 else None
+    return table
+
+
 def _table(history: MigrationHistory, name: str, schema: str | None) -> TableFact:
     """The table, created as a partial entry when the chain alters a table it
     never created (a baseline made by ``create_all`` + ``alembic stamp``)."""
-    key = table_key(name, schema)
-    table = history.head_schema.tables.get(key)
+    table = _find(history, name, schema)
     if table is None:
+        key = table_key(name, schema)
         table = TableFact(name=name, schema=schema)
         history.head_schema.tables[key] = table
     return table
@@ -65,10 +83,13 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
             for col in table.columns.values():
                 _note_default(history, revision, table, col, op.location)
         case ops.DropTable():
-            tables.pop(table_key(op.table, op.schema), None)
+            found = _find(history, op.table, op.schema)
+            if found is not None:
+                tables.pop(found.key, None)
         case ops.RenameTable():
-            table = tables.pop(table_key(op.table, op.schema), None)
+            table = _find(history, op.table, op.schema)
             if table is not None:
+                tables.pop(table.key, None)
                 table.name = op.new_name
                 tables[table.key] = table
         case ops.AddColumn():
@@ -78,13 +99,17 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
             _note_default(history, revision, table, col, op.location)
         case ops.DropColumn():
             table = _table(history, op.table, op.schema)
-            table.columns.pop(op.column, None)
+            for name in [n for n in table.columns if n.lower() == op.column.lower()]:
+                if name == op.column or op.column not in table.columns:
+                    table.columns.pop(name, None)
             if op.column in table.primary_key:
                 table.primary_key = tuple(c for c in table.primary_key if c != op.column)
             table.uniques = [u for u in table.uniques if op.column not in u.columns]
         case ops.AlterColumn():
             table = _table(history, op.table, op.schema)
-            col = table.columns.get(op.column)
+            col = table.columns.get(op.column) or next(
+                (c for n, c in table.columns.items() if n.lower() == op.column.lower()), None
+            )
             if col is None:
                 col = ColumnFact(name=op.column, location=op.location)
                 table.columns[op.column] = col
@@ -93,24 +118,22 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
             if op.type is not ops.UNCHANGED:
                 col.type = str(op.type)
             if op.new_name is not ops.UNCHANGED:
-                new = str(op.new_name)
-                table.columns.pop(op.column, None)
+                old, new = col.name, str(op.new_name)
+                table.columns.pop(old, None)
                 col.name = new
                 table.columns[new] = col
-                table.primary_key = _rename_in(table.primary_key, op.column, new)
-                table.uniques = [UniqueFact(u.name, _rename_in(u.columns, op.column, new), u.kind) for u in table.uniques]
+                table.primary_key = _rename_in(table.primary_key, old, new)
+                table.uniques = [UniqueFact(u.name, _rename_in(u.columns, old, new), u.kind) for u in table.uniques]
             if op.server_default is not ops.UNCHANGED:
                 col.server_default = op.server_default  # type: ignore[assignment]
+                col.server_default_changed_at = op.location
                 _note_default(history, revision, table, col, op.location)
         case ops.CreateUnique():
             table = _table(history, op.table, op.schema)
             table.uniques.append(op.unique)
         case ops.DropConstraint():
-            candidates = (
-                [tables[table_key(op.table, op.schema)]]
-                if op.table and table_key(op.table, op.schema) in tables
-                else list(tables.values()) if op.kind == "index" else []
-            )
+            named = _find(history, op.table, op.schema) if op.table else None
+            candidates = [named] if named else list(tables.values()) if op.kind == "index" else []
             for table in candidates:
                 if op.kind == "primary" or (op.name and op.name.endswith("_pkey") and op.kind in (None, "primary")):
                     if op.kind == "primary" or not any(u.name == op.name for u in table.uniques):

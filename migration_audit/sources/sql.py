@@ -290,11 +290,13 @@ def sql_default(text: str, location: Location) -> DefaultValue:
 
 
 def _unquote(name: str) -> str:
+    """A quoted identifier keeps its case; an unquoted one folds to lower
+    case, as PostgreSQL does (MySQL column names ignore case anyway)."""
     if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"`":
         return name[1:-1].replace(name[0] * 2, name[0])
     if len(name) >= 2 and name[0] == "[" and name[-1] == "]":
         return name[1:-1]
-    return name
+    return name.lower()
 
 
 def parse_sql(sql: str, locate: Locate) -> list[ops.Op]:
