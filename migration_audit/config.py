@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migration_audit.facts import Diagnostic, Location
-from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, parse_file
+from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, module_level, parse_file
 
 
 class UsageError(Exception):
@@ -326,18 +326,6 @@ def _read_env(project: Project) -> SourceFile | None:
     return src
 
 
-def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Statements run at import time, including those under if/try."""
-    out: list[ast.stmt] = []
-    for node in body:
-        out.append(node)
-        if isinstance(node, ast.If):
-            out.extend(_module_level(node.body) + _module_level(node.orelse))
-        elif isinstance(node, ast.Try):
-            out.extend(_module_level(node.body))
-    return out
-
-
 def _env_imports(project: Project, src: SourceFile) -> None:
     """Project modules env.py imports at module level: Alembic imports them
     before autogenerate runs, and some register models only as a side effect
@@ -352,7 +340,7 @@ def _env_imports(project: Project, src: SourceFile) -> None:
         rel = Path(*module.split("."))
         return any((b / rel).is_dir() or (b / rel).with_suffix(".py").is_file() for b in search)
 
-    for node in _module_level(src.tree.body):
+    for node in module_level(src.tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if local(alias.name):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from migration_audit.facts import Diagnostic, Location, MigrationHistory, Revision
 from migration_audit.sources.migration_ops import UpgradeReader
-from migration_audit.sources.pyexpr import SourceError, SourceFile, literal, parse_file
+from migration_audit.sources.pyexpr import SourceError, SourceFile, literal, module_level, parse_file
 from migration_audit.sources.replay import replay
 
 _REV_FILE = re.compile(r"(?!\.#|__init__)(.*\.py)$")
@@ -47,19 +47,6 @@ def _as_tuple(value: object) -> tuple[str, ...] | None:
     return None
 
 
-def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Statements that run when the module is imported, in order, including
-    those under a top-level if/else or try."""
-    out: list[ast.stmt] = []
-    for node in body:
-        out.append(node)
-        if isinstance(node, ast.If):
-            out.extend(_module_level(node.body) + _module_level(node.orelse))
-        elif isinstance(node, ast.Try):
-            out.extend(_module_level(node.body) + _module_level(node.orelse) + _module_level(node.finalbody))
-    return out
-
-
 def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
     """One file → a Revision with its operations, or a located MA001."""
     try:
@@ -75,7 +62,7 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
         )
         return None
     header: dict[str, tuple[ast.AST, ast.expr]] = {}
-    for node in _module_level(src.tree.body):
+    for node in module_level(src.tree.body):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id in _HEADER_NAMES:

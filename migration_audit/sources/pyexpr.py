@@ -176,6 +176,19 @@ class Imports:
         return None
 
 
+def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements that run when a module is imported, in order, including
+    those under a top-level if/else or try."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, ast.If):
+            out.extend(module_level(node.body) + module_level(node.orelse))
+        elif isinstance(node, ast.Try):
+            out.extend(module_level(node.body) + module_level(node.orelse) + module_level(node.finalbody))
+    return out
+
+
 def literal(node: ast.AST | None) -> tuple[bool, object]:
     """(ok, value) of a literal expression, never raising."""
     if node is None:
