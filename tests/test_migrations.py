@@ -217,3 +217,15 @@ def test_source_of_matches_ast_get_source_segment(tmp_path: Path) -> None:
         for node in ast.walk(src.tree):
             if hasattr(node, "end_col_offset") and node.end_col_offset is not None:
                 assert src.source_of(node) == ast.get_source_segment(src.text, node), (path, ast.dump(node))
+
+
+def test_large_generated_migration_is_read_completely(project: Project) -> None:
+    body = "op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True))\n" + "\n".join(
+        f"op.add_column('t', sa.Column('c{i}', sa.String(50), server_default='v{i}'))" for i in range(5000)
+    )
+    project.revision("a1", None, body)
+    h, diags, _ = history(project)
+    cols = h.head_schema.tables["t"].columns
+    assert diags == [] and len(cols) == 5001
+    assert cols["c4999"].server_default.value == "v4999"
+    assert cols["c4999"].server_default.location.line == 5018

@@ -9,6 +9,7 @@ each revision's operations are replayed in dependency order.
 from __future__ import annotations
 
 import ast
+import gc
 import heapq
 import re
 from pathlib import Path
@@ -298,6 +299,21 @@ def _rel(path: Path, base: Path) -> str:
 
 
 def read_history(
+    script_location: Path, version_locations: list[Path], recursive: bool, diagnostics: list[Diagnostic]
+) -> MigrationHistory:
+    """Read, order and replay the whole chain. The cyclic GC is paused
+    meanwhile: ASTs and facts hold no reference cycles, and with it running a
+    large history spends most of its time rescanning live AST nodes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_history(script_location, version_locations, recursive, diagnostics)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_history(
     script_location: Path, version_locations: list[Path], recursive: bool, diagnostics: list[Diagnostic]
 ) -> MigrationHistory:
     history = MigrationHistory(script_location=script_location)

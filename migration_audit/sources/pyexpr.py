@@ -6,9 +6,11 @@ facts."""
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import re
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,7 +102,17 @@ def parse_source(path: Path, data: bytes) -> SourceFile:
         line = text[: text.index("\x00")].count("\n") + 1
         raise SourceError("file contains a NUL byte", line)
     try:
-        tree = ast.parse(text, filename=str(path))
+        # The cyclic GC rescans the young AST nodes over and over while a big
+        # tree is built (a 5 MB migration: 6.1 s with it, 1.5 s without).
+        # AST nodes form no cycles, so nothing is lost by pausing it (callers
+        # reading many files pause it for the whole read).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            tree = ast.parse(text, filename=str(path))
+        finally:
+            if enabled:
+                gc.enable()
     except SyntaxError as exc:
         raise SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
     except (RecursionError, MemoryError):
@@ -110,6 +122,20 @@ def parse_source(path: Path, data: bytes) -> SourceFile:
     # Python counts lines at \n, \r\n and \r only (str.splitlines also
     # splits at form feeds and Unicode separators, which would shift lines).
     return SourceFile(path, text, tree, re.split(r"\r\n|\r|\n", text))
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.stmt]:
+    """Every statement, at any depth, without walking into expressions (a
+    squashed migration has a million expression nodes and a few imports)."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                stack.extend(reversed(children))
 
 
 class Imports:
@@ -125,7 +151,7 @@ class Imports:
     @classmethod
     def of(cls, tree: ast.AST) -> Imports:
         imports = cls()
-        for node in ast.walk(tree):
+        for node in _statements(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     imports.nodes[alias.asname or alias.name.split(".")[0]] = node
