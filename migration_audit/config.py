@@ -92,7 +92,7 @@ def _resolve_location(value: str, base: Path, search: list[Path]) -> Path:
             if found is None:
                 raise UsageError(
                     f"script location {value!r}: cannot find package {package!r} "
-                    f"(looked in {', '.join(str(s) for s in search)} and sys.path)"
+                    f"(looked in {', '.join(dict.fromkeys(str(s) for s in search))} and sys.path)"
                 )
             return found.joinpath(*[r for part in rest for r in part.split("/") if r])
     path = Path(value)

@@ -100,7 +100,8 @@ class ServerDefaultDrift(Rule):
                     )
                     help = (
                         f'generate a migration that drops it (`op.alter_column("{table.name}", "{col.name}", '
-                        f"server_default=None)`), or restore `server_default=` in the model"
+                        f"server_default=None)`; if it was only there to fill existing rows, drop it in the "
+                        f"migration that added it), or restore `server_default=` in the model"
                     )
                 elif chain_sd is None:
                     dropped = chain_col.server_default_changed_at

@@ -116,11 +116,14 @@ def project_imports(sys_paths: list[Path], roots: list[Path]) -> Iterator[None]:
         importlib.invalidate_caches()
 
 
-def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Location) -> Diagnostic:
-    detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+def _detail(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
-        detail = f"SystemExit({exc.code!r}) raised while importing"
-    return Diagnostic("MA002", f"{what}: {detail}", _HOW, _import_location(exc, roots, fallback))
+        return f"SystemExit({exc.code!r}) raised while importing"
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Location) -> Diagnostic:
+    return Diagnostic("MA002", f"{what}: {_detail(exc)}", _HOW, _import_location(exc, roots, fallback))
 
 
 def load_metadata(
@@ -132,6 +135,7 @@ def load_metadata(
     found: list[Any] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
+    reported: set[str] = set()  # one finding per root cause (a missing dependency)
     spec_modules = {spec.partition(":")[0] for spec in specs}
     for module, named_at in import_modules.items():
         if any(module == f or module.startswith(f + ".") for f in failed):
@@ -145,7 +149,9 @@ def load_metadata(
             raise
         except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
             failed.add(module)
-            diagnostics.append(_failure(exc, f"cannot import {module}", roots, named_at or fallback))
+            if _detail(exc) not in reported:
+                reported.add(_detail(exc))
+                diagnostics.append(_failure(exc, f"cannot import {module}", roots, named_at or fallback))
     for spec in specs:
         module = spec.partition(":")[0]
         if any(module == f or module.startswith(f + ".") for f in failed):
@@ -157,7 +163,9 @@ def load_metadata(
             raise
         except BaseException as exc:  # noqa: BLE001
             where = import_modules.get(module) or fallback
-            diagnostics.append(_failure(exc, f"cannot load model metadata {spec}", roots, where))
+            if _detail(exc) not in reported:
+                reported.add(_detail(exc))
+                diagnostics.append(_failure(exc, f"cannot load model metadata {spec}", roots, where))
     return found, diagnostics
 
 
