@@ -7,7 +7,10 @@ mean the same thing, and whether a literal is a per-row value that was frozen
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 _HEX = "[0-9a-fA-F]"
 _UUID_RE = re.compile(
@@ -170,3 +173,96 @@ def normalize_server_default(sql: str | None, *, boolean: bool = False) -> str |
 
 def same_server_default(a: str | None, b: str | None, *, boolean: bool = False) -> bool:
     return normalize_server_default(a, boolean=boolean) == normalize_server_default(b, boolean=boolean)
+
+
+# -- the literal classifier ---------------------------------------------------------
+# Every rule that asks "is this literal a per-row value someone froze?" asks here.
+
+@dataclass(frozen=True, slots=True)
+class FrozenLiteral:
+    """A literal that looks like one instance of a per-row value."""
+
+    kind: str  # "uuid", "timestamp", "epoch", "token"
+    text: str  # the literal as written
+    canonical: str  # normalised: the UUID in canonical form, the ISO timestamp
+    when: datetime | None = None  # for timestamps and epochs
+
+    def describe(self) -> str:
+        return {
+            "uuid": "UUID",
+            "timestamp": "timestamp",
+            "epoch": "epoch time",
+            "token": "random-looking token",
+        }[self.kind]
+
+
+_ISO_TS = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_HEX_TOKEN = re.compile(r"[0-9a-fA-F]{16,}")
+_B64_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}={0,2}")
+
+
+def _entropy(text: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    m = _ISO_TS.fullmatch(text.strip())
+    if not m:
+        return None
+    year, month, day, hour, minute, second, frac, _tz = m.groups()
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int((frac or "0").ljust(6, "0")),
+        )
+    except ValueError:
+        return None
+
+
+def classify_literal(text: str, near: datetime | None = None, window: timedelta = timedelta(days=2)) -> FrozenLiteral | None:
+    """What per-row value ``text`` is a frozen instance of, if any.
+
+    - a UUID in any spelling;
+    - an ISO date/timestamp, or epoch seconds/milliseconds, within ``window``
+      of ``near`` (the revision's creation date: the moment someone ran
+      ``datetime.now()``); a fixed sentinel such as ``1970-01-01`` is not;
+    - a hex token of 16+ characters, or a base64url token of 16+ characters
+      that mixes character classes and looks random.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    found = uuid_literal(text)
+    if found is not None:
+        return FrozenLiteral("uuid", text, found)
+    ts = parse_timestamp(text)
+    if ts is not None:
+        if near is not None and abs(ts - near) <= window and (len(text) > 10 or abs(ts.date() - near.date()) <= window):
+            return FrozenLiteral("timestamp", text, ts.isoformat(sep=" "), ts)
+        return None
+    if re.fullmatch(r"\d{10}(\d{3})?(\.\d+)?", text) and near is not None:
+        seconds = float(text) / (1000 if len(text.split(".")[0]) == 13 else 1)
+        try:
+            when = datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+        except (OverflowError, OSError, ValueError):
+            return None
+        if abs(when - near) <= window:
+            return FrozenLiteral("epoch", text, when.isoformat(sep=" "), when)
+        return None
+    if _HEX_TOKEN.fullmatch(text):
+        if any(c.isdigit() for c in text) and any(c.isalpha() for c in text) and _entropy(text) >= 3.0:
+            return FrozenLiteral("token", text, text.lower())
+        return None
+    if _B64_TOKEN.fullmatch(text):
+        body = text.rstrip("=")
+        classes = sum(bool(re.search(p, body)) for p in (r"[a-z]", r"[A-Z]", r"\d"))
+        if classes >= 3 and _entropy(body) >= 3.5 and not re.search(r"[a-z]{5,}", body):
+            return FrozenLiteral("token", text, text)
+    return None

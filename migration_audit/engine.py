@@ -51,7 +51,7 @@ def collect_facts(project: Project) -> Facts:
             if metadatas:
                 index = SourceIndex(project.root)
                 index.module_files = project_module_files(roots)
-                facts.models = model_schema(metadatas, project.dialect, index, fallback)
+                facts.models = model_schema(metadatas, project.dialect, index, fallback, roots)
                 files += len(
                     {c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location}
                 )

@@ -52,6 +52,11 @@ class DefaultValue:
     sql: str | None = None
     source: str | None = None
     location: Location | None = None
+    # When the code computed this value once from a per-row source
+    # (``uuid.uuid4()``, ``datetime.now()``): that call as spelled, and the
+    # constant or function it came through (``NOW (models.py:4)``).
+    frozen_origin: str | None = None
+    frozen_via: str | None = None
 
     def describe(self) -> str:
         if self.source:

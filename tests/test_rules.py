@@ -47,7 +47,7 @@ class User(Base):
     first = result.findings[0]
     assert first.location.column == (project.root / m).read_text().splitlines()[first.location.line - 1].index(
         "str(uuid.uuid4())") + 1
-    assert "default=str(uuid.uuid4()) is evaluated once" in first.message
+    assert "default=str(uuid.uuid4()) calls uuid.uuid4() once, when the model is defined" in first.message
     assert "users.id (primary key)" in first.message
     assert first.help.startswith("make it a callable that runs per row: `default=lambda: str(uuid.uuid4())`")
     token = result.findings[1]

@@ -15,6 +15,8 @@ from migration_audit.rules.ma0xx_tool import (
 )
 from migration_audit.rules.ma101_constant_default_on_key import ConstantDefaultOnKey
 from migration_audit.rules.ma102_literal_uuid_server_default import LiteralUuidServerDefault
+from migration_audit.rules.ma103_frozen_per_row_value import FrozenPerRowValue
+from migration_audit.rules.ma104_mutable_shared_default import MutableSharedDefault
 from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
 
 
@@ -28,6 +30,8 @@ def _registry() -> dict[str, type[Rule]]:
         MetadataNotFound,
         ConstantDefaultOnKey,
         LiteralUuidServerDefault,
+        FrozenPerRowValue,
+        MutableSharedDefault,
         ServerDefaultDrift,
     ):
         if rule.code in rules:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from migration_audit.facts import Facts, Location
+from migration_audit.facts import ColumnFact, DefaultValue, Facts, Location, TableFact
 from migration_audit.findings import Finding, Severity
 
 
@@ -42,3 +42,22 @@ class Rule:
 def short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def by_definition(hits: list[tuple[TableFact, ColumnFact, DefaultValue]]) -> list[list[tuple[TableFact, ColumnFact, DefaultValue]]]:
+    """Group hits that come from one line of code (a mixin column used by
+    several models is one mistake, reported once), in first-seen order."""
+    groups: dict[object, list[tuple[TableFact, ColumnFact, DefaultValue]]] = {}
+    for hit in hits:
+        _, col, value = hit
+        loc = value.location or col.location
+        key = (loc, value.source) if loc is not None else id(hit)
+        groups.setdefault(key, []).append(hit)
+    return list(groups.values())
+
+
+def also_on(group: list[tuple[TableFact, ColumnFact, DefaultValue]]) -> str:
+    if len(group) == 1:
+        return ""
+    others = ", ".join(f"{t.key}.{c.name}" for t, c, _ in group[1:])
+    return f", and {others} from the same definition"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from migration_audit.facts import DefaultKind, Facts
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule, short
+from migration_audit.rules.base import Rule, also_on, by_definition, short
 
 _UUID_GENERATORS = {
     "postgresql": "gen_random_uuid()",
@@ -65,6 +65,7 @@ class ConstantDefaultOnKey(Rule):
     def check(self, facts: Facts) -> Iterator[Finding]:
         if facts.models is None:
             return
+        hits = []
         for table in facts.models.tables.values():
             for col in table.columns.values():
                 d = col.default
@@ -72,25 +73,36 @@ class ConstantDefaultOnKey(Rule):
                     continue
                 if not table.is_key_column(col.name):
                     continue
-                reason = table.key_reason(col.name)
-                obj = f"{table.key}.{col.name}"
-                if d.source and "(" in d.source:
-                    # The value itself differs per run; the message must not,
-                    # so that CI output and baselines are stable.
-                    message = (
-                        f"{obj} ({reason}): default={d.source} is evaluated once, when the model is defined, "
-                        f"so every row gets the same {col.name}; the second insert in a process fails with a "
-                        "duplicate key"
-                    )
-                else:
-                    spelled = f"default={d.source}" if d.source else f"the default {short(d.value)}"
-                    message = (
-                        f"{obj} ({reason}): {spelled} is a constant, so every row gets {col.name} = "
-                        f"{short(d.value)}; the second insert fails with a duplicate key"
-                    )
-                help = callable_fix(d.source, "default")
-                if "uuid" in (d.source or "").lower() or "uuid" in col.type.lower():
-                    generator = _UUID_GENERATORS.get(facts.dialect)
-                    if generator:
-                        help += f", or generate it in the database: `server_default=sa.text({generator!r})`"
-                yield self.finding(message, help, d.location or col.location or table.location, obj)  # type: ignore[arg-type]
+                hits.append((table, col, d))
+        for group in by_definition(hits):
+            table, col, d = group[0]
+            reason = table.key_reason(col.name)
+            obj = f"{table.key}.{col.name}"
+            where = f"{obj} ({reason}){also_on(group)}"
+            if d.frozen_origin:
+                via = f" (through {d.frozen_via})" if d.frozen_via else ""
+                message = (
+                    f"{where}: default={d.source} calls {d.frozen_origin}{via} once, when the model is defined, "
+                    f"so every row gets the same {col.name}; the second insert in a process fails with a "
+                    "duplicate key"
+                )
+            elif d.source and "(" in d.source:
+                # The value itself may differ per run; the message must not,
+                # so that CI output and baselines are stable.
+                message = (
+                    f"{where}: default={d.source} is evaluated once, when the model is defined, "
+                    f"so every row gets the same {col.name}; the second insert in a process fails with a "
+                    "duplicate key"
+                )
+            else:
+                spelled = f"default={d.source}" if d.source else f"the default {short(d.value)}"
+                message = (
+                    f"{where}: {spelled} is a constant, so every row gets {col.name} = "
+                    f"{short(d.value)}; the second insert fails with a duplicate key"
+                )
+            help = callable_fix(d.source, "default")
+            if "uuid" in (d.source or "").lower() or "uuid" in col.type.lower():
+                generator = _UUID_GENERATORS.get(facts.dialect)
+                if generator:
+                    help += f", or generate it in the database: `server_default=sa.text({generator!r})`"
+            yield self.finding(message, help, d.location or col.location or table.location, obj)  # type: ignore[arg-type]

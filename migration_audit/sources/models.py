@@ -15,6 +15,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from migration_audit.facts import (
     UniqueFact,
 )
 from migration_audit.sources.locate import SourceIndex, column_call, core_column_call, keyword_value
+from migration_audit.sources.provenance import UNKNOWN, ModuleIndex, Provenance
 from migration_audit.sources.pyexpr import SourceFile
 
 _HOW = (
@@ -196,16 +198,33 @@ def _render(arg: Any, dialect: Any) -> str | None:
 class _Located:
     """Where one column is written in the source, for its default keywords."""
 
-    def __init__(self, src: SourceFile | None, call: ast.Call | None, location: Location | None) -> None:
+    def __init__(self, src: SourceFile | None, call: ast.Call | None, location: Location | None,
+                 modules: ModuleIndex | None = None) -> None:
         self.src = src
         self.call = call
         self.location = location
+        self.modules = modules
 
     def keyword(self, *names: str) -> tuple[Location | None, str | None]:
         node = keyword_value(self.call, *names)
         if node is None or self.src is None:
             return self.location, None
         return self.src.loc(node), self.src.segment(node)
+
+    def provenance(self, *names: str) -> Provenance:
+        node = keyword_value(self.call, *names)
+        if node is None or self.src is None or self.modules is None:
+            return UNKNOWN
+        return self.modules.classify(self.src, node)
+
+
+def _with_provenance(value: DefaultValue | None, where: _Located, names: tuple[str, ...]) -> DefaultValue | None:
+    if value is None or value.kind not in (DefaultKind.CONSTANT, DefaultKind.SQL, DefaultKind.OPAQUE):
+        return value
+    p = where.provenance(*names)
+    if p.kind != "per-row":
+        return value
+    return replace(value, frozen_origin=p.origin, frozen_via=p.via)
 
 
 def _callable_name(fn: Any) -> str:
@@ -305,10 +324,12 @@ def _locate(col: Any, table: Any, mappers: list[Any], index: SourceIndex) -> tup
     return _Located(None, None, None), None
 
 
-def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fallback: Location) -> Schema:
+def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fallback: Location,
+                 search: list[Path] | None = None) -> Schema:
     from sqlalchemy import Index, UniqueConstraint
 
     dialect = _dialect(dialect_name)
+    modules = ModuleIndex(search or [index.root])
     by_table = _mappers_by_table()
     schema = Schema()
     for md in metadatas:
@@ -328,6 +349,7 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
             table_loc: Location | None = None
             for col in table.columns:
                 where, attribute = _locate(col, table, mappers, index)
+                where.modules = modules
                 loc = where.location or fallback
                 table_loc = table_loc or loc
                 fact.columns[col.name] = ColumnFact(
@@ -336,9 +358,17 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                     nullable=bool(col.nullable),
                     primary_key=bool(col.primary_key),
                     unique=bool(col.unique),
-                    default=_client_default(col.default, where, ("default", "insert_default"), dialect),
-                    server_default=_server_default(col.server_default, where, ("server_default",), dialect),
-                    onupdate=_client_default(col.onupdate, where, ("onupdate",), dialect),
+                    default=_with_provenance(
+                        _client_default(col.default, where, ("default", "insert_default"), dialect),
+                        where, ("default", "insert_default"),
+                    ),
+                    server_default=_with_provenance(
+                        _server_default(col.server_default, where, ("server_default",), dialect),
+                        where, ("server_default",),
+                    ),
+                    onupdate=_with_provenance(
+                        _client_default(col.onupdate, where, ("onupdate",), dialect), where, ("onupdate",)
+                    ),
                     server_onupdate=_server_default(col.server_onupdate, where, ("server_onupdate",), dialect)
                     if not (col.computed is not None and col.server_onupdate is col.computed) else None,
                     location=loc,

@@ -1,0 +1,79 @@
+"""Implementation of rule MA103."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_audit.facts import Facts
+from migration_audit.findings import Finding, Severity
+from migration_audit.rules.base import Rule, also_on, by_definition
+from migration_audit.rules.ma101_constant_default_on_key import callable_fix
+
+_KEYWORDS = (("default", "default"), ("onupdate", "onupdate"), ("server_default", "server_default"))
+
+
+class FrozenPerRowValue(Rule):
+    """A per-row value (a UUID, the current time, a random token) is computed once, when the model is defined.
+
+    ## What it does
+    Finds `default=`, `insert_default=`, `onupdate=` and `server_default=`
+    whose expression calls a per-row source at definition time:
+    `uuid.uuid4()`, `datetime.now()`, `datetime.utcnow()`, `date.today()`,
+    `time.time()`, `random.*()`, `secrets.token_*()`, `os.urandom()`,
+    `shortuuid.uuid()`, `nanoid.generate()`, `ULID()`, `ObjectId()`…,
+    however they are imported, through chains on the result (`.hex`,
+    `str(...)`, f-strings, `.isoformat()`), module-level constants
+    (`NOW = datetime.now()`) and project functions called at definition. On a
+    column that must be unique on its own, MA101 reports it instead.
+
+    ## Why is this bad?
+    The call runs once, when the class body runs. Every row the process
+    writes gets the value from that moment: `created_at` is the time the
+    worker started, a "random" token is the same for everyone. Nothing
+    fails, so it is found late, in the data.
+
+    ## Example
+    ```python
+    created_at = Column(DateTime, default=datetime.datetime.now())
+    ```
+
+    ## Use instead
+    ```python
+    created_at = Column(DateTime, default=datetime.datetime.now)   # the callable
+    # or in the database: server_default=sa.func.now()
+    ```
+    """
+
+    code = "MA103"
+    name = "frozen-per-row-value"
+    severity = Severity.ERROR
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        if facts.models is None:
+            return
+        for attr, keyword in _KEYWORDS:
+            hits = []
+            for table in facts.models.tables.values():
+                for col in table.columns.values():
+                    value = getattr(col, attr)
+                    if value is None or not value.frozen_origin:
+                        continue
+                    if attr == "default" and table.is_key_column(col.name):
+                        continue  # MA101 reports it, with the duplicate key it causes
+                    hits.append((table, col, value))
+            for group in by_definition(hits):
+                table, col, value = group[0]
+                obj = f"{table.key}.{col.name}"
+                via = f" (through {value.frozen_via})" if value.frozen_via else ""
+                message = (
+                    f"{obj}{also_on(group)}: {keyword}={value.source} calls {value.frozen_origin}{via} once, "
+                    f"when the model is defined; every row gets that one value instead of its own"
+                )
+                if keyword == "server_default":
+                    help = (
+                        "let the database compute it per row: `server_default=sa.func.now()` for a timestamp, "
+                        '`server_default=sa.text("gen_random_uuid()")` for a UUID (PostgreSQL)'
+                    )
+                else:
+                    help = callable_fix(value.source, keyword)
+                yield self.finding(message, help, value.location or col.location or table.location, obj)  # type: ignore[arg-type]

@@ -1,0 +1,254 @@
+"""Where a default's value comes from, read from the source with ``ast``.
+
+``default=str(uuid.uuid4())`` and ``default=uuid.uuid4`` look alike at a
+glance; the first is a call evaluated once, when the class body runs, whose
+result is one instance of a per-row value. This module tells them apart,
+however the source is imported or aliased, through chains on the result
+(``.hex``, ``str(...)``, f-strings, ``int(time.time())``), module-level
+constants (``NOW = datetime.now()``) and project functions called at
+definition (``default=new_token()``), following them into other project
+modules by path, never by importing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, parse_file
+
+# Functions whose every call yields a new per-row value (qualified names).
+PER_ROW_FUNCTIONS = {
+    "uuid.uuid1", "uuid.uuid3", "uuid.uuid4", "uuid.uuid5", "uuid.uuid6", "uuid.uuid7",
+    "uuid_utils.uuid4", "uuid_utils.uuid7", "uuid6.uuid6", "uuid6.uuid7", "uuid_extensions.uuid7",
+    "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
+    "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter", "time.localtime",
+    "time.gmtime", "time.strftime",
+    "os.urandom", "os.getrandom",
+    "shortuuid.uuid", "shortuuid.random", "shortuuid.ShortUUID.uuid",
+    "nanoid.generate", "nanoid.non_secure_generate",
+    "ulid.new", "ulid.ulid", "ulid.ULID", "ulid.ULID.from_timestamp", "ulid.api.new",
+    "bson.ObjectId", "bson.objectid.ObjectId",
+    "cuid.cuid", "cuid2.cuid_wrapper",
+    "pendulum.now", "pendulum.today", "arrow.now", "arrow.utcnow",
+    "django.utils.timezone.now",
+}
+# Modules every function of which is random.
+PER_ROW_MODULES = ("random.", "secrets.", "numpy.random.")
+
+_SQL_NAMES = {"text", "literal", "literal_column", "true", "false", "null", "cast", "select", "case", "column",
+              "DefaultClause", "FetchedValue"}
+_GENERATOR_CLASSES = {"Sequence", "Identity", "Computed"}
+_MAX_DEPTH = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """``kind``: "per-row" (a per-row source evaluated once), "call" (another
+    value computed at definition), "callable", "sql", "generator", "literal",
+    "mutable" (a list/dict/set literal, shared by every row) or "unknown".
+    ``origin`` is the per-row call as spelled; ``via`` names the constant or
+    function it arrived through."""
+
+    kind: str
+    origin: str | None = None
+    via: str | None = None
+
+
+UNKNOWN = Provenance("unknown")
+
+
+def is_per_row_source(qualified: str | None) -> bool:
+    if not qualified:
+        return False
+    return qualified in PER_ROW_FUNCTIONS or qualified.startswith(PER_ROW_MODULES)
+
+
+class ModuleIndex:
+    """Parsed project modules, found by dotted name on the search path."""
+
+    def __init__(self, search: list[Path]) -> None:
+        self.search = search
+        self._by_path: dict[Path, _Module | None] = {}
+
+    def module(self, path: Path) -> _Module | None:
+        path = path.resolve()
+        if path not in self._by_path:
+            try:
+                src = parse_file(path)
+            except SourceError:
+                self._by_path[path] = None
+            else:
+                self._by_path[path] = _Module(src, self)
+        return self._by_path[path]
+
+    def module_named(self, dotted: str) -> _Module | None:
+        rel = Path(*dotted.split("."))
+        for base in self.search:
+            for candidate in (base / rel).with_suffix(".py"), base / rel / "__init__.py":
+                if candidate.is_file():
+                    return self.module(candidate)
+        return None
+
+    def classify(self, src: SourceFile, node: ast.AST) -> Provenance:
+        module = self.module(src.path)
+        if module is None:  # pragma: no cover - the file parsed once already
+            return UNKNOWN
+        return module.classify(node, 0)
+
+
+class _Module:
+    def __init__(self, src: SourceFile, index: ModuleIndex) -> None:
+        self.src = src
+        self.index = index
+        self.imports = Imports.of(src.tree)
+        self.constants: dict[str, ast.expr] = {}
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        for node in src.tree.body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.constants[target.id] = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                self.constants[node.target.id] = node.value
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[node.name] = node
+
+    # -- names --------------------------------------------------------------
+    def _project_symbol(self, name: str) -> tuple[_Module, str] | None:
+        """An imported name that lives in a project module: (module, name)."""
+        qualified = self.imports.names.get(name)
+        if not qualified or name in self.imports.modules:
+            return None
+        module_name, _, attr = qualified.rpartition(".")
+        if not module_name:
+            return None
+        target = self.index.module_named(module_name)
+        return (target, attr) if target is not None else None
+
+    def classify(self, node: ast.AST, depth: int) -> Provenance:
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        if isinstance(node, ast.Lambda):
+            return Provenance("callable")
+        if isinstance(node, ast.Constant):
+            return Provenance("literal")
+        if isinstance(node, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+            inner = self._any(getattr(node, "elts", None) or getattr(node, "values", None) or [], depth)
+            return inner if inner.kind == "per-row" else Provenance("mutable")
+        if isinstance(node, ast.JoinedStr):
+            found = self._any([v.value for v in node.values if isinstance(v, ast.FormattedValue)], depth)
+            return found if found.kind == "per-row" else Provenance("call" if found.kind == "call" else "literal")
+        if isinstance(node, (ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Tuple)):
+            children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+            found = self._any(children, depth)
+            if found.kind in ("per-row", "call"):
+                return found
+            return Provenance("literal")
+        if isinstance(node, ast.Subscript):
+            return self._value_of(self.classify(node.value, depth + 1))
+        if isinstance(node, ast.Name):
+            return self._name(node.id, depth)
+        if isinstance(node, ast.Attribute):
+            qualified = self.imports.qualify(node)
+            if is_per_row_source(qualified):
+                return Provenance("callable")
+            base = node.value
+            if isinstance(base, (ast.Call, ast.Subscript, ast.Attribute, ast.Name)):
+                inner = self.classify(base, depth + 1)
+                if inner.kind == "per-row":
+                    return inner  # uuid4().hex, NOW.year
+            return UNKNOWN  # enum members, settings attributes
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        return UNKNOWN
+
+    @staticmethod
+    def _value_of(p: Provenance) -> Provenance:
+        return p if p.kind in ("per-row", "call") else UNKNOWN
+
+    def _any(self, nodes: list[ast.AST], depth: int) -> Provenance:
+        best = Provenance("literal")
+        for child in nodes:
+            if child is None:
+                continue
+            p = self.classify(child, depth + 1)
+            if p.kind == "per-row":
+                return p
+            if p.kind == "call":
+                best = p
+        return best
+
+    def _name(self, name: str, depth: int) -> Provenance:
+        qualified = self.imports.names.get(name)
+        if is_per_row_source(qualified):
+            return Provenance("callable")  # `default=new_id` where new_id is uuid4
+        if name in self.constants:
+            inner = self.classify(self.constants[name], depth + 1)
+            if inner.kind == "per-row":
+                line = self.src.loc(self.constants[name]).line
+                return Provenance("per-row", inner.origin, inner.via or f"{name} ({self._rel()}:{line})")
+            return inner if inner.kind in ("mutable", "call") else UNKNOWN
+        if name in self.functions:
+            return Provenance("callable")
+        target = self._project_symbol(name)
+        if target is not None:
+            module, attr = target
+            inner = module._name(attr, depth + 1)
+            return inner
+        return UNKNOWN
+
+    def _rel(self) -> str:
+        return self.src.path.name
+
+    def _call(self, node: ast.Call, depth: int) -> Provenance:
+        func = node.func
+        qualified = self.imports.qualify(func)
+        spelled = self.src.segment(node, 80)
+        if is_per_row_source(qualified):
+            return Provenance("per-row", spelled)
+        if isinstance(func, ast.Attribute) and func.attr in ("now", "utcnow", "today") and qualified and (
+            qualified.endswith(("datetime.now", "datetime.utcnow", "datetime.today", "date.today"))
+        ):
+            return Provenance("per-row", spelled)
+        sa = self.imports.sa_name(func)
+        if sa is not None and (sa.startswith("func.") or sa in _SQL_NAMES):
+            return Provenance("sql")
+        if sa in _GENERATOR_CLASSES:
+            return Provenance("generator")
+        if qualified in ("functools.partial", "partial"):
+            return Provenance("callable")
+        # A project function called at definition: what does it return?
+        if isinstance(func, ast.Name):
+            fn_owner: tuple[_Module, str] | None = None
+            if func.id in self.functions:
+                fn_owner = (self, func.id)
+            else:
+                fn_owner = self._project_symbol(func.id)
+            if fn_owner is not None and fn_owner[1] in fn_owner[0].functions:
+                owner, fname = fn_owner
+                result = owner._returns(owner.functions[fname], depth)
+                if result.kind == "per-row":
+                    line = owner.src.loc(owner.functions[fname]).line
+                    return Provenance("per-row", result.origin, result.via or f"{fname}() ({owner._rel()}:{line})")
+                return Provenance("call")
+        # A call on a per-row value (`uuid4().hex.upper()`), or with one as an
+        # argument (`str(uuid4())`, `int(time.time())`).
+        if isinstance(func, ast.Attribute):
+            receiver = self.classify(func.value, depth + 1)
+            if receiver.kind == "per-row":
+                return receiver
+        found = self._any([*node.args, *(kw.value for kw in node.keywords)], depth)
+        if found.kind == "per-row":
+            return found
+        return Provenance("call")
+
+    def _returns(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> Provenance:
+        best = Provenance("call")
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Return) and node.value is not None:
+                p = self.classify(node.value, depth + 1)
+                if p.kind == "per-row":
+                    return p
+        return best
