@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 
@@ -169,6 +170,7 @@ class Revision:
     message: str = ""
     ops: list[object] = field(default_factory=list)  # migration_audit.sources.ops.Op
     refs_unknown: bool = False  # branch_labels/depends_on not literals
+    created: datetime | None = None  # "Create Date:" in the docstring
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +191,20 @@ class ServerDefaultSet:
     temporary: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class BackfillSet:
+    """A migration writes one literal into every existing row of a column."""
+
+    revision: str
+    table: str
+    schema: str | None
+    column: str
+    value: DefaultValue
+    is_key: bool
+    key_reason: str | None
+    location: Location
+
+
 @dataclass(slots=True)
 class MigrationHistory:
     """The migration chain: revisions, their order and the schema at head."""
@@ -199,6 +215,7 @@ class MigrationHistory:
     heads: tuple[str, ...] = ()
     head_schema: Schema = field(default_factory=Schema)
     server_defaults_set: list[ServerDefaultSet] = field(default_factory=list)
+    backfills: list[BackfillSet] = field(default_factory=list)
     # (revision, schema, table, column) → index of its latest ServerDefaultSet
     last_default_set: dict[tuple[str, str | None, str, str], int] = field(default_factory=dict)
     # Tables the chain touches but could not read fully (opaque SQL, helpers).

@@ -58,7 +58,7 @@ def test_select_and_ignore(capsys: pytest.CaptureFixture[str]) -> None:
         (["check", str(INCIDENT), "--ignore", "constant-default-on-kye"], "did you mean constant-default-on-key?"),
         (["check", "/nonexistent/project"], "no such file or directory"),
         (["check", str(FIXTURES)], "no alembic.ini with a script_location"),
-        (["explain", "MA1"], "names 4 rules"),
+        (["explain", "MA1"], "names 5 rules"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,7 +78,7 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["CODE", "NAME", "SEVERITY", "ENABLED", "SUMMARY"]
-    assert [line.split()[0] for line in out[1:]] == ["MA001", "MA002", "MA003", "MA004", "MA005", "MA101", "MA102", "MA103", "MA104", "MA201"]
+    assert [line.split()[0] for line in out[1:]] == ["MA001", "MA002", "MA003", "MA004", "MA005", "MA101", "MA102", "MA103", "MA104", "MA105", "MA201", "MA302"]
     assert main(["explain", "MA101"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("MA101 constant-default-on-key [error]\n")

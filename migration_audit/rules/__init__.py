@@ -17,7 +17,9 @@ from migration_audit.rules.ma101_constant_default_on_key import ConstantDefaultO
 from migration_audit.rules.ma102_literal_uuid_server_default import LiteralUuidServerDefault
 from migration_audit.rules.ma103_frozen_per_row_value import FrozenPerRowValue
 from migration_audit.rules.ma104_mutable_shared_default import MutableSharedDefault
+from migration_audit.rules.ma105_frozen_literal_server_default import FrozenLiteralServerDefault
 from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
+from migration_audit.rules.ma302_constant_backfill_on_key import ConstantBackfillOnKey
 
 
 def _registry() -> dict[str, type[Rule]]:
@@ -32,7 +34,9 @@ def _registry() -> dict[str, type[Rule]]:
         LiteralUuidServerDefault,
         FrozenPerRowValue,
         MutableSharedDefault,
+        FrozenLiteralServerDefault,
         ServerDefaultDrift,
+        ConstantBackfillOnKey,
     ):
         if rule.code in rules:
             raise RuntimeError(f"duplicate rule code {rule.code}")

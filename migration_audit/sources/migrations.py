@@ -14,6 +14,7 @@ import heapq
 import re
 from pathlib import Path
 
+from migration_audit.defaults import parse_timestamp
 from migration_audit.facts import Diagnostic, Location, MigrationHistory, Revision
 from migration_audit.sources.migration_ops import UpgradeReader
 from migration_audit.sources.pyexpr import SourceError, SourceFile, literal, module_level, parse_file
@@ -22,6 +23,7 @@ from migration_audit.sources.replay import replay
 _REV_FILE = re.compile(r"(?!\.#|__init__)(.*\.py)$")
 _LEGACY_REV = re.compile(r"([a-f0-9]+)\.py$")
 _HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+_CREATE_DATE = re.compile(r"^Create Date:\s*(\d{4}-\d{2}-\d{2}[ T][\d:.]+)", re.MULTILINE)
 
 
 def revision_files(locations: list[Path], recursive: bool) -> list[Path]:
@@ -149,6 +151,7 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
     depends_ok, depends = value_of("depends_on")
     location = src.loc(header["revision"][0]) if "revision" in header else Location(path, 1, 1)
     doc = ast.get_docstring(src.tree) or ""
+    created = _CREATE_DATE.search(doc)
     revision = Revision(
         revision=rev,
         down_revisions=down,
@@ -158,6 +161,7 @@ def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
         depends_on=depends,
         message=doc.splitlines()[0] if doc else "",
         refs_unknown=not (labels_ok and depends_ok),
+        created=parse_timestamp(created.group(1)) if created else None,
     )
     revision.ops = UpgradeReader(src).read()
     return revision

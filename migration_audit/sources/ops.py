@@ -96,6 +96,18 @@ class CreatePrimaryKey:
 
 
 @dataclass(slots=True)
+class Backfill:
+    """``UPDATE t SET col = <literal>`` over every row (no WHERE, or only
+    ``WHERE col IS NULL``): one value written into each existing row."""
+
+    table: str
+    schema: str | None
+    column: str
+    value: DefaultValue
+    location: Location
+
+
+@dataclass(slots=True)
 class Opaque:
     """Something the migration does that migration-audit does not model:
     SQL it cannot parse, a call to a project helper, a computed argument.
@@ -116,5 +128,6 @@ Op = (
     | CreateUnique
     | DropConstraint
     | CreatePrimaryKey
+    | Backfill
     | Opaque
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from migration_audit.facts import ColumnFact, MigrationHistory, ServerDefaultSet, TableFact, UniqueFact, table_key
+from migration_audit.facts import BackfillSet, ColumnFact, MigrationHistory, ServerDefaultSet, TableFact, UniqueFact, table_key
 from migration_audit.sources import ops
 
 
@@ -153,11 +153,36 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
                 if c in table.columns:
                     table.columns[c].primary_key = True
                     table.columns[c].nullable = False
+        case ops.Backfill():
+            table = _table(history, op.table, op.schema)
+            history.backfills.append(
+                BackfillSet(revision, table.name, table.schema, op.column, op.value,
+                            table.is_key_column(op.column), table.key_reason(op.column), op.location)
+            )
         case ops.Opaque():
             history.opaque_tables.update(op.tables)
 
 
+def _keyed_by_end(history: MigrationHistory, defaults_from: int, backfills_from: int) -> None:
+    """A column made unique later in the same revision (add_column with a
+    literal default, then create_unique_constraint) is a key column for the
+    literal too: the constraint fails on the second existing row."""
+    tables = history.head_schema.tables
+    for i in range(defaults_from, len(history.server_defaults_set)):
+        e = history.server_defaults_set[i]
+        t = tables.get(table_key(e.table, e.schema))
+        if not e.is_key and t is not None and t.is_key_column(e.column):
+            history.server_defaults_set[i] = replace(e, is_key=True, key_reason=t.key_reason(e.column))
+    for i in range(backfills_from, len(history.backfills)):
+        b = history.backfills[i]
+        t = tables.get(table_key(b.table, b.schema))
+        if not b.is_key and t is not None and t.is_key_column(b.column):
+            history.backfills[i] = replace(b, is_key=True, key_reason=t.key_reason(b.column))
+
+
 def replay(history: MigrationHistory) -> None:
     for rev_id in history.order:
+        defaults_from, backfills_from = len(history.server_defaults_set), len(history.backfills)
         for op in history.revisions[rev_id].ops:
             apply(history, rev_id, op)  # type: ignore[arg-type]
+        _keyed_by_end(history, defaults_from, backfills_from)

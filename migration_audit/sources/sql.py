@@ -36,7 +36,7 @@ class _Tok:
         return self.value.upper()
 
 
-_DML = {"INSERT", "UPDATE", "DELETE", "SELECT", "WITH", "MERGE", "COPY", "GRANT", "REVOKE",
+_DML = {"INSERT", "DELETE", "SELECT", "WITH", "MERGE", "COPY", "GRANT", "REVOKE",
         "SET", "SHOW", "ANALYZE", "VACUUM", "BEGIN", "COMMIT", "ROLLBACK", "DO", "CALL", "LOCK",
         "REFRESH", "NOTIFY", "TRUNCATE"}
 _COLUMN_CONSTRAINT_WORDS = {
@@ -44,7 +44,7 @@ _COLUMN_CONSTRAINT_WORDS = {
     "COLLATE", "GENERATED", "AUTO_INCREMENT", "AUTOINCREMENT", "ON", "COMMENT", "IDENTITY",
     "FIRST", "AFTER", "CHARACTER", "CHARSET", "AS",
 }
-_DEFAULT_STOP_WORDS = _COLUMN_CONSTRAINT_WORDS - {"DEFAULT", "CHARACTER", "AS"}
+_DEFAULT_STOP_WORDS = (_COLUMN_CONSTRAINT_WORDS - {"DEFAULT", "CHARACTER", "AS"}) | {"WHERE", "FROM", "RETURNING"}
 
 
 def _tokens(statement: str) -> list[_Tok]:
@@ -327,6 +327,8 @@ def _statement(p: _Parser) -> list[ops.Op]:
     loc = p.loc(start)
     if head in _DML:
         return []
+    if p.accept("UPDATE"):
+        return _update(p, loc)
     if p.accept("CREATE"):
         p.accept("OR", "REPLACE")
         for w in ("GLOBAL", "LOCAL", "TEMPORARY", "TEMP", "UNLOGGED"):
@@ -373,6 +375,39 @@ def _statement(p: _Parser) -> list[ops.Op]:
             if old and new:
                 return [ops.RenameTable(old, new, schema, loc)]
     return []
+
+
+def _update(p: _Parser, loc: Location) -> list[ops.Op]:
+    """``UPDATE t SET a = 'x', b = now() [WHERE a IS NULL]`` → one Backfill
+    per column set to a literal, when it reaches every row."""
+    p.accept("ONLY")
+    schema, table = p.qualified()
+    if table is None or not p.accept("SET"):
+        return []
+    assignments: list[tuple[str, str, Location]] = []
+    while not p.at_end():
+        column = p.ident()
+        if column is None or p.peek() is None or p.peek().value != "=":
+            return []
+        p.i += 1
+        tok = p.peek()
+        text, _ = p.default_expr()
+        if text and tok is not None:
+            assignments.append((column, text, p.loc(tok)))
+        if not p.accept(","):
+            break
+    if p.accept("FROM"):
+        return []  # UPDATE … FROM joins another table: a value per row
+    if p.accept("WHERE"):
+        rest = " ".join(t.upper for t in p.toks[p.i:])
+        if not re.fullmatch(r"[\w\".]+ IS NULL", rest):
+            return []  # a filtered update may touch one row
+    out: list[ops.Op] = []
+    for column, text, where in assignments:
+        value = sql_default(text, where)
+        if value.kind is DefaultKind.CONSTANT and value.value is not None:
+            out.append(ops.Backfill(table, schema, column, value, where))
+    return out
 
 
 def _create_table(p: _Parser, loc: Location) -> list[ops.Op]:

@@ -1,0 +1,103 @@
+"""Implementation of rule MA105."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_audit.defaults import FrozenLiteral, classify_literal, string_literal_content
+from migration_audit.facts import DefaultKind, DefaultValue, Facts
+from migration_audit.findings import Finding, Severity
+from migration_audit.rules.base import Rule
+
+
+def frozen_literal(value: DefaultValue | None, near) -> FrozenLiteral | None:  # type: ignore[no-untyped-def]
+    """A timestamp, epoch or token literal a server default hard-codes
+    (UUIDs are MA102's)."""
+    if value is None or value.kind not in (DefaultKind.CONSTANT, DefaultKind.SQL):
+        return None
+    text = value.value if isinstance(value.value, str) else (
+        string_literal_content(value.sql) if value.sql else None
+    )
+    if text is None and value.sql is not None and value.kind is DefaultKind.SQL:
+        text = value.sql.strip("() ")  # an epoch number written as sa.text("1796320000")
+    if text is None:
+        return None
+    inner = string_literal_content(text)
+    found = classify_literal(inner if inner is not None else text, near)
+    return found if found is not None and found.kind != "uuid" else None
+
+
+class FrozenLiteralServerDefault(Rule):
+    """A server default is a timestamp or token that someone's code generated once.
+
+    ## What it does
+    Finds a server default that is a literal timestamp or epoch time close to
+    the revision's `Create Date` (what `datetime.now()` returned while the
+    migration was written), or a random-looking token (16+ hex or base64url
+    characters), in a migration's `server_default=` or `DEFAULT …` in
+    `op.execute` SQL, and random-looking tokens in the model's
+    `server_default=`. An error on a column that must be unique on its own,
+    a warning elsewhere. Fixed sentinels (`'1970-01-01'`) are not reported.
+
+    ## Why is this bad?
+    The value was meant to be computed per row but was rendered into the
+    schema once: every row inserted without the column gets the moment the
+    migration was written, or the same "secret" token.
+
+    ## Example
+    ```python
+    sa.Column("created_at", sa.DateTime(), server_default="2026-12-03 17:38:59.120849")
+    ```
+
+    ## Use instead
+    ```python
+    sa.Column("created_at", sa.DateTime(), server_default=sa.func.now())
+    ```
+    """
+
+    code = "MA105"
+    name = "frozen-literal-server-default"
+    severity = Severity.ERROR
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        if facts.models is not None:
+            for table in facts.models.tables.values():
+                for col in table.columns.values():
+                    found = frozen_literal(col.server_default, None)
+                    if found is None or col.server_default is None or col.server_default.frozen_origin:
+                        continue  # MA103 names the call that produced it
+                    is_key = table.is_key_column(col.name)
+                    yield self._finding(f"{table.key}.{col.name}", "the model's server default is", found, is_key,
+                                        table.key_reason(col.name), col.server_default.location or col.location)
+        if facts.migrations is not None:
+            revs = facts.migrations.revisions
+            for event in facts.migrations.server_defaults_set:
+                rev = revs.get(event.revision)
+                found = frozen_literal(event.value, rev.created if rev else None)
+                if found is None or (event.temporary and not event.is_key):
+                    continue
+                obj = f"{event.schema + '.' if event.schema else ''}{event.table}.{event.column}"
+                yield self._finding(obj, f"migration {event.revision} sets the server default to", found,
+                                    event.is_key, event.key_reason, event.location)
+
+    def _finding(self, obj, what, found, is_key, reason, location) -> Finding:  # type: ignore[no-untyped-def]
+        where = f" ({reason})" if is_key else ""
+        consequence = (
+            "the second row inserted without a value fails with a duplicate key"
+            if is_key
+            else "every row inserted without a value gets this one value"
+        )
+        if found.kind in ("timestamp", "epoch"):
+            help = "let the database compute it per row: `server_default=sa.func.now()`"
+            shown = f"the {found.describe()} '{found.text}', written when the migration was generated"
+        else:
+            help = ("generate it per row (`default=lambda: secrets.token_urlsafe(32)` in the model), "
+                    "never a literal")
+            shown = f"the {found.describe()} '{found.text}'"
+        return self.finding(
+            f"{obj}{where}: {what} {shown}; {consequence}",
+            help,
+            location,
+            obj,
+            Severity.ERROR if is_key else Severity.WARNING,
+        )
