@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("-n", "--name", metavar="SECTION", help="the alembic.ini section to use, as `alembic --name` (default: alembic)")
     check.add_argument("--script-location", metavar="DIR", help="the Alembic script folder (default: from alembic.ini)")
+    check.add_argument("--import-timeout", type=float, metavar="SECONDS",
+                       help="give up on importing the models after this long (default: 120)")
     check.add_argument("--dialect", help="SQL dialect to render defaults for (default: from sqlalchemy.url)")
     check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules: codes, prefixes (MA1) or names, comma-separated")
     check.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="CODES", help="skip these rules: codes, prefixes (MA1) or names, comma-separated")
@@ -72,7 +74,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from migration_audit.reporters import REPORTERS
 
     overrides = Overrides(
-        metadata=args.metadata, script_location=args.script_location, dialect=args.dialect, name=args.name
+        metadata=args.metadata, script_location=args.script_location, dialect=args.dialect, name=args.name,
+        import_timeout=args.import_timeout,
     )
     result = audit(Path(args.path), overrides, args.select, args.ignore)
     sys.stdout.write(REPORTERS[args.format](result, color=_color(sys.stdout)))

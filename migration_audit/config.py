@@ -31,7 +31,7 @@ class UsageError(Exception):
     """Bad configuration or arguments: exit code 2, one clear line."""
 
 
-CONFIG_KEYS = {"metadata", "import-modules", "script-location", "dialect", "select", "ignore"}
+CONFIG_KEYS = {"metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore"}
 
 
 @dataclass(slots=True)
@@ -51,6 +51,7 @@ class Project:
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    import_timeout: float = 120.0  # seconds for one import of the models
 
 
 @dataclass(slots=True)
@@ -58,6 +59,7 @@ class Overrides:
     metadata: list[str] = field(default_factory=list)
     script_location: str | None = None
     dialect: str | None = None
+    import_timeout: float | None = None
     name: str | None = None  # the alembic.ini section, as `alembic --name`
 
 
@@ -264,6 +266,11 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         project.dialect = chosen.split("+")[0]
     else:
         project.dialect = _dialect_of(url) or "default"
+    timeout = overrides.import_timeout if overrides.import_timeout is not None else tool_audit.get("import-timeout")
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise UsageError(f"import-timeout must be a positive number of seconds, not {timeout!r}")
+        project.import_timeout = float(timeout)
     if "select" in tool_audit:
         project.select = _str_list(tool_audit["select"], "select", pyproject)
     if "ignore" in tool_audit:

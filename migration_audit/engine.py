@@ -10,9 +10,8 @@ from migration_audit import rules as rule_registry
 from migration_audit.config import Overrides, Project, load_project
 from migration_audit.facts import Diagnostic, Facts, Location
 from migration_audit.findings import Finding
-from migration_audit.sources.locate import SourceIndex
 from migration_audit.sources.migrations import read_history
-from migration_audit.sources.models import load_metadata, model_schema, project_imports, project_module_files
+from migration_audit.sources.model_worker import Request, compare, load_models
 
 
 @dataclass(slots=True)
@@ -45,29 +44,36 @@ def collect_facts(project: Project) -> Facts:
     if project.metadata:
         roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
         fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
-        with project_imports(project.sys_paths, roots):
-            metadatas, problems = load_metadata(project.metadata, project.import_modules, roots, fallback)
-            facts.diagnostics.extend(problems)
-            if metadatas:
-                index = SourceIndex(project.root)
-                index.module_files = project_module_files(roots)
-                facts.models = model_schema(metadatas, project.dialect, index, fallback, roots)
-                files += len(
-                    {c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location}
-                )
-                created = len(facts.migrations.head_schema.tables)
-                if not facts.models.tables and created:
-                    facts.diagnostics.append(
-                        Diagnostic(
-                            "MA005",
-                            f"the model metadata {', '.join(project.metadata)} has no tables, while the migrations "
-                            f"leave {created}; the modules that define the models were never imported, so model "
-                            "rules found nothing to check",
-                            "list the model modules under `import-modules` in [tool.migration-audit], or point "
-                            "--metadata at a module that imports them all",
-                            fallback,
-                        )
+        request = Request(project.metadata, project.import_modules, roots, project.sys_paths, project.dialect,
+                          fallback, project.root)
+        results = load_models(request, runs=2, timeout=project.import_timeout)
+        seen: set[str] = set()
+        for r in results:
+            for d in r.diagnostics:
+                if d.message not in seen:
+                    seen.add(d.message)
+                    facts.diagnostics.append(d)
+        schemas = [r.schema for r in results if r.schema is not None]
+        if schemas:
+            facts.models = schemas[0]
+            if len(schemas) == 2:
+                facts.variances = compare(schemas[0], schemas[1])
+            files += len(
+                {c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location}
+            )
+            created = len(facts.migrations.head_schema.tables)
+            if not facts.models.tables and created:
+                facts.diagnostics.append(
+                    Diagnostic(
+                        "MA005",
+                        f"the model metadata {', '.join(project.metadata)} has no tables, while the migrations "
+                        f"leave {created}; the modules that define the models were never imported, so model "
+                        "rules found nothing to check",
+                        "list the model modules under `import-modules` in [tool.migration-audit], or point "
+                        "--metadata at a module that imports them all",
+                        fallback,
                     )
+                )
     facts.files = files
     return facts
 

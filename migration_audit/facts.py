@@ -231,5 +231,8 @@ class Facts:
     dialect: str
     models: Schema | None = None
     migrations: MigrationHistory | None = None
+    # Defaults that differed between two fresh imports of the models
+    # (migration_audit.sources.model_worker.Variance).
+    variances: list[object] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0

@@ -18,6 +18,7 @@ from migration_audit.rules.ma102_literal_uuid_server_default import LiteralUuidS
 from migration_audit.rules.ma103_frozen_per_row_value import FrozenPerRowValue
 from migration_audit.rules.ma104_mutable_shared_default import MutableSharedDefault
 from migration_audit.rules.ma105_frozen_literal_server_default import FrozenLiteralServerDefault
+from migration_audit.rules.ma106_import_time_nondeterminism import ImportTimeNondeterminism
 from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
 from migration_audit.rules.ma302_constant_backfill_on_key import ConstantBackfillOnKey
 
@@ -35,6 +36,7 @@ def _registry() -> dict[str, type[Rule]]:
         FrozenPerRowValue,
         MutableSharedDefault,
         FrozenLiteralServerDefault,
+        ImportTimeNondeterminism,
         ServerDefaultDrift,
         ConstantBackfillOnKey,
     ):

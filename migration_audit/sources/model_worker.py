@@ -1,0 +1,207 @@
+"""Import the project's models in a child interpreter, and do it twice.
+
+The model module is the project's own code: it may print to file
+descriptor 1, call ``os._exit``, start threads or never finish. It runs in a
+child process whose standard output goes to our standard error, under a
+timeout; only a pickled result file comes back, holding facts with plain
+values (no object of the project's own classes).
+
+Running two children and comparing what they report is the import-time
+nondeterminism probe: a default that differs between two fresh imports was
+computed at import from a nondeterministic source, whatever path it took.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from migration_audit.facts import ColumnFact, DefaultValue, Diagnostic, Location, Schema
+
+DEFAULT_TIMEOUT = 120.0
+_PLAIN = (str, int, float, bool, bytes, type(None), datetime.datetime, datetime.date, datetime.time,
+          datetime.timedelta, decimal.Decimal, uuid.UUID)
+
+
+@dataclass(slots=True)
+class Request:
+    specs: list[str]
+    import_modules: dict[str, Location | None]
+    roots: list[Path]
+    sys_paths: list[Path]
+    dialect: str
+    fallback: Location
+    root: Path
+
+
+@dataclass(slots=True)
+class Result:
+    schema: Schema | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def portable(value: Any, depth: int = 0) -> Any:
+    """A value the parent can unpickle without the project's code."""
+    if isinstance(value, _PLAIN) and type(value) in _PLAIN:
+        return value
+    if depth < 4 and type(value) in (list, tuple, set, frozenset):
+        return type(value)(portable(v, depth + 1) for v in value)
+    if depth < 4 and type(value) is dict:
+        return {portable(k, depth + 1): portable(v, depth + 1) for k, v in value.items()}
+    try:
+        return repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ in project code
+        return f"<{type(value).__name__}>"
+
+
+def _portable_default(value: DefaultValue | None) -> DefaultValue | None:
+    return None if value is None else replace(value, value=portable(value.value))
+
+
+def _portable_schema(schema: Schema) -> Schema:
+    for table in schema.tables.values():
+        for name, col in list(table.columns.items()):
+            table.columns[name] = replace(
+                col,
+                default=_portable_default(col.default),
+                server_default=_portable_default(col.server_default),
+                onupdate=_portable_default(col.onupdate),
+                server_onupdate=_portable_default(col.server_onupdate),
+            )
+    return schema
+
+
+def work(request: Request) -> Result:
+    """In the child: import, read the metadata, return facts."""
+    from migration_audit.sources.locate import SourceIndex
+    from migration_audit.sources.models import load_metadata, model_schema, project_imports, project_module_files
+
+    result = Result()
+    with project_imports(request.sys_paths, request.roots):
+        metadatas, result.diagnostics = load_metadata(request.specs, request.import_modules, request.roots,
+                                                      request.fallback)
+        if metadatas:
+            index = SourceIndex(request.root)
+            index.module_files = project_module_files(request.roots)
+            schema = model_schema(metadatas, request.dialect, index, request.fallback, request.roots)
+            result.schema = _portable_schema(schema)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    request_path, result_path = argv
+    with open(request_path, "rb") as fh:
+        request: Request = pickle.load(fh)
+    # Whatever the project writes to stdout, at any level, lands on stderr.
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    result = work(request)
+    data = pickle.dumps(result)
+    tmp = result_path + ".part"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, result_path)
+    sys.stderr.flush()
+    # Skip interpreter shutdown: atexit handlers and non-daemon threads the
+    # project started must not hold the audit.
+    os._exit(0)
+
+
+def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path],
+        cwd=str(cwd),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,  # the child also points its fd 1 at its stderr
+        stderr=subprocess.DEVNULL if quiet else None,  # the project's output is shown once
+    )
+
+
+def load_models(request: Request, runs: int = 2, timeout: float = DEFAULT_TIMEOUT) -> list[Result]:
+    """Run ``runs`` children in parallel; each failure is an MA002."""
+    with tempfile.TemporaryDirectory(prefix="migration-audit-") as tmp:
+        request_path = os.path.join(tmp, "request.pickle")
+        with open(request_path, "wb") as fh:
+            pickle.dump(request, fh)
+        procs = []
+        for i in range(runs):
+            result_path = os.path.join(tmp, f"result-{i}.pickle")
+            procs.append((_spawn(request_path, result_path, request.root, quiet=i > 0), result_path))
+        results: list[Result] = []
+        for proc, result_path in procs:
+            try:
+                code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                results.append(_failed(request, f"importing the models did not finish within {timeout:g} s "
+                                                f"(an endless loop, or waiting on a network service?)"))
+                continue
+            if not os.path.exists(result_path):
+                results.append(_failed(request, f"the model import ended the process (exit code {code}) "
+                                                "before the metadata could be read; look for os._exit() or a "
+                                                "crash at import time"))
+                continue
+            with open(result_path, "rb") as fh:
+                results.append(pickle.load(fh))
+        return results
+
+
+def _failed(request: Request, message: str) -> Result:
+    return Result(None, [Diagnostic(
+        "MA002",
+        f"cannot load model metadata {', '.join(request.specs)}: {message}",
+        "make importing the models free of side effects, or point --metadata at a module that only defines them",
+        request.fallback,
+    )])
+
+
+@dataclass(frozen=True, slots=True)
+class Variance:
+    """A default that differed between two fresh imports."""
+
+    table: str
+    column: ColumnFact
+    attribute: str  # "default", "server_default", "onupdate", "server_onupdate"
+    first: DefaultValue
+    second: DefaultValue | None
+
+
+def _shown(value: DefaultValue | None) -> tuple[object, ...]:
+    if value is None:
+        return (None,)
+    return (value.kind, repr(value.value), value.sql)
+
+
+def compare(first: Schema, second: Schema) -> list[Variance]:
+    out: list[Variance] = []
+    for key, table in first.tables.items():
+        other = second.tables.get(key)
+        if other is None:
+            continue
+        for name, col in table.columns.items():
+            twin = other.columns.get(name)
+            if twin is None:
+                continue
+            for attr in ("default", "server_default", "onupdate", "server_onupdate"):
+                a, b = getattr(col, attr), getattr(twin, attr)
+                if a is not None and _shown(a) != _shown(b):
+                    out.append(Variance(key, col, attr, a, b))
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through load_models
+    # Run the importable module, not __main__, so that the pickled result
+    # names migration_audit.sources.model_worker.Result.
+    from migration_audit.sources import model_worker
+
+    raise SystemExit(model_worker.main(sys.argv[1:]))
