@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules: codes, prefixes (MA1) or names, comma-separated")
     check.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="CODES", help="skip these rules: codes, prefixes (MA1) or names, comma-separated")
 
+    fixing = check.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true",
+                        help="rewrite model defaults that have an unambiguous fix, then report what remains")
+    fixing.add_argument("--diff", action="store_true", help="show the --fix changes as a diff; change nothing")
+
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule", help="rule code or name, e.g. MA101")
@@ -78,6 +83,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
         import_timeout=args.import_timeout,
     )
     result = audit(Path(args.path), overrides, args.select, args.ignore)
+    if args.fix or args.diff:
+        from migration_audit import fix
+
+        edits = fix.plan(result.findings)
+        for e in edits:
+            for note in e.skipped:
+                print(f"migration-audit: not fixed: {note}", file=sys.stderr)
+        if args.diff:
+            sys.stdout.write(fix.diff(edits, result.project.root))
+            count = sum(e.fixed for e in edits)
+            print(f"{count} fix{'es' if count != 1 else ''} available (apply with --fix)", file=sys.stderr)
+            return EXIT_FINDINGS if count else EXIT_CLEAN
+        fixed = fix.write(edits)
+        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+        if fixed:
+            result = audit(Path(args.path), overrides, args.select, args.ignore)
     sys.stdout.write(REPORTERS[args.format](result, color=_color(sys.stdout)))
     failing = [f for f in result.findings if f.severity >= Severity.WARNING]
     return EXIT_FINDINGS if failing else EXIT_CLEAN

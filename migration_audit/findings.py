@@ -18,6 +18,17 @@ class Severity(enum.IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """An unambiguous rewrite of the expression that starts at ``location``:
+    ``per-row`` (``uuid.uuid4()`` → ``uuid.uuid4``, ``str(uuid.uuid4())`` →
+    ``lambda: str(uuid.uuid4())``), ``factory`` (``[]`` → ``list``,
+    ``{...}`` → ``lambda: {...}``)."""
+
+    kind: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     name: str
@@ -26,6 +37,7 @@ class Finding:
     help: str
     location: Location
     object: str | None = None
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (str(self.location.path), self.location.line, self.location.column, self.code, self.message)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from migration_audit.facts import ColumnFact, DefaultValue, Facts, Location, TableFact
-from migration_audit.findings import Finding, Severity
+from migration_audit.findings import Finding, Fix, Severity
 
 
 class Rule:
@@ -35,8 +35,9 @@ class Rule:
         location: Location,
         object: str | None = None,
         severity: Severity | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
-        return Finding(cls.code, cls.name, severity or cls.severity, message, help, location, object)
+        return Finding(cls.code, cls.name, severity or cls.severity, message, help, location, object, fix)
 
 
 def short(value: object, limit: int = 60) -> str:

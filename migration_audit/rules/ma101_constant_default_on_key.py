@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from migration_audit.facts import DefaultKind, Facts
-from migration_audit.findings import Finding, Severity
+from migration_audit.facts import DefaultKind, DefaultValue, Facts
+from migration_audit.findings import Finding, Fix, Severity
 from migration_audit.rules.base import Rule, also_on, by_definition, short
 
 _UUID_GENERATORS = {
@@ -15,7 +15,7 @@ _UUID_GENERATORS = {
     "mariadb": "(UUID())",
     "mssql": "NEWID()",
 }
-_CALL_NO_ARGS = re.compile(r"^([A-Za-z_][\w.]*)\(\)$")
+_CALL_NO_ARGS = re.compile(r"^([A-Za-z_][\w.]*)\(\s*\)$")
 
 
 def callable_fix(source: str | None, attr: str) -> str:
@@ -27,6 +27,16 @@ def callable_fix(source: str | None, attr: str) -> str:
         if "(" in source:
             return f"make it a callable that runs per row: `{attr}=lambda: {source}`"
     return "remove the constant default, or use a callable that produces a new value for every row"
+
+
+def fix_kind(value: DefaultValue) -> str | None:
+    """The automatic fix for a per-row value computed once, when it is
+    unambiguous: the expression itself calls the per-row source (not a
+    constant defined elsewhere, which other code may use too)."""
+    source = value.source or ""
+    if not value.frozen_origin or value.location is None or "(" not in source:
+        return None
+    return "per-row"
 
 
 class ConstantDefaultOnKey(Rule):
@@ -101,8 +111,14 @@ class ConstantDefaultOnKey(Rule):
                     f"{short(d.value)}; the second insert fails with a duplicate key"
                 )
             help = callable_fix(d.source, "default")
+            if d.frozen_via and "(" not in (d.source or ""):
+                help = (f"{d.source} is computed once, at import; make the default a callable that computes "
+                        f"a new value per row (not fixed automatically: {d.source} may be used elsewhere)")
             if "uuid" in (d.source or "").lower() or "uuid" in col.type.lower():
                 generator = _UUID_GENERATORS.get(facts.dialect)
                 if generator:
                     help += f", or generate it in the database: `server_default=sa.text({generator!r})`"
-            yield self.finding(message, help, d.location or col.location or table.location, obj)  # type: ignore[arg-type]
+            kind = fix_kind(d)
+            location = d.location or col.location or table.location
+            yield self.finding(message, help, location, obj,  # type: ignore[arg-type]
+                               fix=Fix(kind, d.location) if kind and d.location else None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_audit.facts import Facts
-from migration_audit.findings import Finding, Severity
+from migration_audit.findings import Finding, Fix, Severity
 from migration_audit.rules.base import Rule, also_on, by_definition
-from migration_audit.rules.ma101_constant_default_on_key import callable_fix
+from migration_audit.rules.ma101_constant_default_on_key import callable_fix, fix_kind
 
 _KEYWORDS = (("default", "default"), ("onupdate", "onupdate"), ("server_default", "server_default"))
 
@@ -76,4 +76,10 @@ class FrozenPerRowValue(Rule):
                     )
                 else:
                     help = callable_fix(value.source, keyword)
-                yield self.finding(message, help, value.location or col.location or table.location, obj)  # type: ignore[arg-type]
+                    if value.frozen_via and "(" not in (value.source or ""):
+                        help = (f"{value.source} is computed once, at import; make {keyword} a callable that "
+                                f"computes a new value per row (not fixed automatically: {value.source} may be "
+                                "used elsewhere)")
+                kind = fix_kind(value) if keyword != "server_default" else None
+                yield self.finding(message, help, value.location or col.location or table.location, obj,  # type: ignore[arg-type]
+                                   fix=Fix(kind, value.location) if kind and value.location else None)

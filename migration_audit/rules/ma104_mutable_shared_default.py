@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_audit.facts import DefaultKind, Facts
-from migration_audit.findings import Finding, Severity
+from migration_audit.findings import Finding, Fix, Severity
 from migration_audit.rules.base import Rule, also_on, by_definition
 
 _FACTORY = {list: "list", dict: "dict", set: "set"}
@@ -60,4 +60,5 @@ class MutableSharedDefault(Rule):
                 f"create a new one per row: `{fix}`",
                 d.location or col.location or table.location,  # type: ignore[arg-type]
                 obj,
+                fix=Fix("factory", d.location) if d.location and d.source else None,
             )

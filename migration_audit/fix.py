@@ -1,0 +1,173 @@
+"""``check --fix`` / ``--diff``: rewrite the default expressions that have an
+unambiguous fix, and nothing else.
+
+Each fix names the start of one expression. The file is parsed again, the
+node that starts there is found, and only its text is replaced, so comments
+and formatting around it stay. The new text must parse before a file is
+written, and it is written atomically (a temporary file in the same folder,
+then ``os.replace``), in its own encoding and line endings.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import os
+import re
+import tempfile
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration_audit.findings import Finding, Fix
+
+
+@dataclass(slots=True)
+class FileEdit:
+    path: Path
+    before: str
+    after: str
+    fixed: int
+    skipped: list[str]
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in re.finditer(r"\r\n|\r|\n", text):
+        starts.append(m.end())
+    return starts
+
+
+def _node_at(tree: ast.AST, line: int, byte_col: int) -> ast.expr | None:
+    best: ast.expr | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr) and node.lineno == line and node.col_offset == byte_col:
+            # the outermost expression starting there (`uuid4().hex`, not `uuid4`)
+            if best is None or (node.end_lineno, node.end_col_offset) > (best.end_lineno, best.end_col_offset):
+                best = node
+    return best
+
+
+def _inside_field_call(tree: ast.AST, node: ast.expr) -> bool:
+    """SQLModel's Field(default=...) needs default_factory=, not a callable."""
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call):
+            name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+            if name == "Field" and any(kw.value is node for kw in call.keywords):
+                return True
+    return False
+
+
+def _dotted(node: ast.expr) -> bool:
+    """``uuid.uuid4`` yes; ``datetime.now().isoformat`` no (a bound method
+    of the frozen value would still be frozen)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _replacement(kind: str, original: str, node: ast.expr) -> str | None:
+    if kind == "per-row":
+        if isinstance(node, ast.Call) and not node.args and not node.keywords and _dotted(node.func):
+            return original[: original.rindex("(")].rstrip()  # uuid.uuid4() -> uuid.uuid4
+        return f"lambda: {original}"  # str(uuid.uuid4()) -> lambda: str(uuid.uuid4())
+    if kind == "factory":
+        if isinstance(node, ast.List) and not node.elts:
+            return "list"
+        if isinstance(node, ast.Dict) and not node.keys:
+            return "dict"
+        if isinstance(node, (ast.List, ast.Dict, ast.Set)):
+            return f"lambda: {original}"
+    return None
+
+
+def plan(findings: list[Finding]) -> list[FileEdit]:
+    by_file: dict[Path, list[Fix]] = {}
+    for f in findings:
+        if f.fix is not None:
+            by_file.setdefault(f.fix.location.path.resolve(), []).append(f.fix)
+    edits: list[FileEdit] = []
+    for path, fixes in sorted(by_file.items()):
+        data = path.read_bytes()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+        tree = ast.parse(text)
+        lines = re.split(r"\r\n|\r|\n", text)
+        starts = _line_starts(text)
+        changes: list[tuple[int, int, str]] = []
+        skipped: list[str] = []
+        for fix in {(x.kind, x.location): x for x in fixes}.values():
+            line_text = lines[fix.location.line - 1]
+            byte_col = len(line_text[: fix.location.column - 1].encode("utf-8"))
+            node = _node_at(tree, fix.location.line, byte_col)
+            if node is None or node.end_lineno is None or node.end_col_offset is None:
+                skipped.append(f"{path.name}:{fix.location.line}: the expression moved; run the check again")
+                continue
+            if _inside_field_call(tree, node):
+                skipped.append(f"{path.name}:{fix.location.line}: SQLModel Field(default=...) needs "
+                               "default_factory=; not changed automatically")
+                continue
+            end_line_text = lines[node.end_lineno - 1]
+            start = starts[node.lineno - 1] + fix.location.column - 1
+            end = starts[node.end_lineno - 1] + len(end_line_text.encode("utf-8")[: node.end_col_offset].decode("utf-8"))
+            original = text[start:end]
+            new = _replacement(fix.kind, original, node)
+            if new is None:
+                skipped.append(f"{path.name}:{fix.location.line}: no safe rewrite for `{original}`")
+                continue
+            changes.append((start, end, new))
+        after = text
+        applied = 0
+        for start, end, new in sorted(changes, reverse=True):
+            after = after[:start] + new + after[end:]
+            applied += 1
+        if applied:
+            try:
+                ast.parse(after)
+            except SyntaxError as exc:  # pragma: no cover - a bug in a rewrite; never write it
+                skipped.append(f"{path.name}: the rewrite would not parse ({exc.msg}); file left alone")
+                after, applied = text, 0
+        edits.append(FileEdit(path, text, after, applied, skipped))
+    return edits
+
+
+def diff(edits: list[FileEdit], root: Path) -> str:
+    out: list[str] = []
+    for e in edits:
+        if e.before == e.after:
+            continue
+        try:
+            rel = e.path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            rel = e.path.as_posix()
+        out.extend(difflib.unified_diff(
+            e.before.splitlines(keepends=True), e.after.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"
+        ))
+    return "".join(out)
+
+
+def write(edits: list[FileEdit]) -> int:
+    """Write the changed files atomically; returns the number of fixes."""
+    total = 0
+    for e in edits:
+        if e.before == e.after:
+            continue
+        data = e.path.read_bytes()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if data.decode(encoding) != e.before:
+            e.skipped.append(f"{e.path.name}: changed on disk while fixing; left alone")
+            continue
+        mode = e.path.stat().st_mode
+        fd, tmp = tempfile.mkstemp(prefix=f".{e.path.name}.", dir=e.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(e.after.encode(encoding))
+            os.chmod(tmp, mode)
+            os.replace(tmp, e.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        total += e.fixed
+    return total
