@@ -31,7 +31,10 @@ class UsageError(Exception):
     """Bad configuration or arguments: exit code 2, one clear line."""
 
 
-CONFIG_KEYS = {"metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore"}
+CONFIG_KEYS = {
+    "metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore",
+    "revision-hook",
+}
 
 
 @dataclass(slots=True)
@@ -52,6 +55,7 @@ class Project:
     ignore: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     import_timeout: float = 120.0  # seconds for one import of the models
+    revision_hook: str | None = None  # fail / warn / annotate / skip, for the Alembic revision hook
 
 
 @dataclass(slots=True)
@@ -271,6 +275,12 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise UsageError(f"import-timeout must be a positive number of seconds, not {timeout!r}")
         project.import_timeout = float(timeout)
+    if "revision-hook" in tool_audit:
+        mode = tool_audit["revision-hook"]
+        if mode not in ("fail", "warn", "annotate", "skip"):
+            raise UsageError(f"{pyproject}: [tool.migration-audit] revision-hook must be one of fail, warn, "
+                             f"annotate, skip; not {mode!r}")
+        project.revision_hook = str(mode)
     if "select" in tool_audit:
         project.select = _str_list(tool_audit["select"], "select", pyproject)
     if "ignore" in tool_audit:

@@ -30,7 +30,10 @@ class AuditResult:
         }
 
 
-def collect_facts(project: Project) -> Facts:
+def collect_facts(project: Project, extra_revisions: list[Path] | None = None, probe: bool = True) -> Facts:
+    """Read every source. ``extra_revisions`` are revision files outside the
+    version locations (the revision autogenerate is about to write);
+    ``probe`` imports the models twice to compare them (MA106)."""
     facts = Facts(root=project.root, dialect=project.dialect)
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
@@ -39,6 +42,7 @@ def collect_facts(project: Project) -> Facts:
         project.version_locations,
         project.recursive_version_locations,
         facts.diagnostics,
+        extra_revisions,
     )
     files = facts.migrations.files
     if project.metadata:
@@ -46,7 +50,7 @@ def collect_facts(project: Project) -> Facts:
         fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
         request = Request(project.metadata, project.import_modules, roots, project.sys_paths, project.dialect,
                           fallback, project.root)
-        results = load_models(request, runs=2, timeout=project.import_timeout)
+        results = load_models(request, runs=2 if probe else 1, timeout=project.import_timeout)
         seen: set[str] = set()
         for r in results:
             for d in r.diagnostics:
@@ -78,12 +82,19 @@ def collect_facts(project: Project) -> Facts:
     return facts
 
 
-def audit(path: Path, overrides: Overrides, select: list[str], ignore: list[str]) -> AuditResult:
+def audit(
+    path: Path,
+    overrides: Overrides,
+    select: list[str],
+    ignore: list[str],
+    extra_revisions: list[Path] | None = None,
+    probe: bool = True,
+) -> AuditResult:
     """Run every enabled rule on the project at ``path``. Raises
     config.UsageError and rules.UnknownRule for bad input."""
     project = load_project(path, overrides)
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
-    facts = collect_facts(project)
+    facts = collect_facts(project, extra_revisions, probe)
     findings: list[Finding] = []
     for rule in chosen:
         findings.extend(rule().check(facts))

@@ -303,7 +303,11 @@ def _rel(path: Path, base: Path) -> str:
 
 
 def read_history(
-    script_location: Path, version_locations: list[Path], recursive: bool, diagnostics: list[Diagnostic]
+    script_location: Path,
+    version_locations: list[Path],
+    recursive: bool,
+    diagnostics: list[Diagnostic],
+    extra_files: list[Path] | None = None,
 ) -> MigrationHistory:
     """Read, order and replay the whole chain. The cyclic GC is paused
     meanwhile: ASTs and facts hold no reference cycles, and with it running a
@@ -311,17 +315,21 @@ def read_history(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read_history(script_location, version_locations, recursive, diagnostics)
+        return _read_history(script_location, version_locations, recursive, diagnostics, extra_files or [])
     finally:
         if enabled:
             gc.enable()
 
 
 def _read_history(
-    script_location: Path, version_locations: list[Path], recursive: bool, diagnostics: list[Diagnostic]
+    script_location: Path,
+    version_locations: list[Path],
+    recursive: bool,
+    diagnostics: list[Diagnostic],
+    extra_files: list[Path],
 ) -> MigrationHistory:
     history = MigrationHistory(script_location=script_location)
-    files = revision_files(version_locations, recursive)
+    files = revision_files(version_locations, recursive) + extra_files
     history.files = len(files)
     first_seen: dict[str, Revision] = {}
     for path in files:

@@ -1,0 +1,334 @@
+"""Alembic integration: audit a revision while ``alembic revision
+--autogenerate`` writes it, and audit a revision file just written.
+
+``process_revision_directives`` (for env.py) renders the operations
+autogenerate is about to write into a temporary revision file, audits it with
+the project's models and the existing chain, and then, by mode:
+
+- ``fail``: nothing is written; the command fails listing the errors;
+- ``warn``: the file is written; the findings are printed;
+- ``annotate``: the file is written with each finding as a comment above the
+  operation it concerns (model findings at the top of ``upgrade()``);
+- ``skip``: nothing is audited.
+
+The mode comes from ``-x migration_audit=MODE``, then
+``migration_audit.mode`` in the alembic.ini section, then
+``revision-hook`` under ``[tool.migration-audit]``; the default is ``fail``.
+Under ``alembic check`` the hook fails or warns (it never annotates).
+
+``write_hook`` is the ``migration_audit`` post-write hook type, registered by
+the ``alembic.plugins`` entry point (Alembic 1.18+); on older Alembic call
+:func:`register_write_hook` from env.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from migration_audit.config import Overrides
+from migration_audit.facts import Location
+from migration_audit.findings import Finding, Severity
+
+MODES = ("fail", "warn", "annotate", "skip")
+DEFAULT_MODE = "fail"
+
+Hook = Callable[[Any, Any, list[Any]], None]
+
+
+# -- where the project is, and which mode ---------------------------------------------
+
+def _project_root(config: Any) -> Path:
+    for attr in ("config_file_name", "toml_file_name"):
+        name = getattr(config, attr, None)
+        if name and Path(name).is_file():
+            return Path(name).resolve().parent
+    return Path.cwd()
+
+
+def _mode(context: Any) -> str:
+    config = context.config
+    mode: str | None = None
+    # `alembic -x migration_audit=warn ...` (what EnvironmentContext.get_x_argument reads)
+    for item in getattr(getattr(config, "cmd_opts", None), "x", None) or []:
+        key, _, value = str(item).partition("=")
+        if key.strip() == "migration_audit":
+            mode = value
+    if not mode:
+        mode = config.get_main_option("migration_audit.mode")
+    if not mode:
+        from migration_audit.config import load_project
+
+        try:
+            mode = load_project(_project_root(config), Overrides()).revision_hook
+        except Exception:  # noqa: BLE001 - the audit itself reports bad configuration
+            mode = None
+    mode = (mode or DEFAULT_MODE).strip().lower()
+    if mode not in MODES:
+        from alembic.util import CommandError
+
+        raise CommandError(f"migration-audit: unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    return mode
+
+
+def _command_name(config: Any) -> str | None:
+    cmd = getattr(getattr(config, "cmd_opts", None), "cmd", None)
+    if cmd and callable(cmd[0]):
+        return cmd[0].__name__
+    return None
+
+
+# -- rendering the pending revision -------------------------------------------------
+
+class _Pending:
+    """The revision autogenerate is about to write, as a temporary file."""
+
+    def __init__(self, context: Any, script: Any, folder: Path) -> None:
+        from alembic.autogenerate import render_python_code
+        from alembic.operations import ops as alembic_ops
+        from alembic.runtime.migration import MigrationContext
+
+        self.script = script
+        heads = tuple(context.script.get_heads()) if getattr(context, "script", None) is not None else ()
+        down: object = heads[0] if len(heads) == 1 else (heads or None)
+        lines = [
+            '"""revision about to be written by alembic"""',
+            "from alembic import op",
+            "import sqlalchemy as sa",
+            *sorted(getattr(script, "imports", ()) or ()),
+            f"revision = {script.rev_id!r}",
+            f"down_revision = {down!r}",
+            "",
+            "",
+            "def upgrade():",
+        ]
+        # (container, index, first line, last line) of each rendered operation
+        self.spans: list[tuple[Any, int, int, int]] = []
+        opts = getattr(context, "opts", {}) or {}
+        # A context without a script directory: Alembic's own would insist on
+        # target_metadata for a render-only AutogenContext.
+        render_context = MigrationContext.configure(dialect=context.dialect)
+        for container in script.upgrade_ops_list:
+            for index, op in enumerate(container.ops):
+                text = render_python_code(
+                    alembic_ops.UpgradeOps(ops=[op]),
+                    migration_context=render_context,
+                    render_as_batch=bool(opts.get("render_as_batch", False)),
+                    sqlalchemy_module_prefix=opts.get("sqlalchemy_module_prefix") or "sa.",
+                    alembic_module_prefix=opts.get("alembic_module_prefix") or "op.",
+                    user_module_prefix=opts.get("user_module_prefix"),
+                    render_item=opts.get("render_item"),
+                )
+                body = [ln for ln in text.splitlines() if "### " not in ln]
+                first = len(lines) + 1
+                lines.extend("    " + ln.strip("\n") if not ln.startswith("    ") else ln for ln in body)
+                self.spans.append((container, index, first, len(lines)))
+        lines.append("    pass")
+        slug = "_".join(str(script.message or "").split())[:40]
+        self.path = folder / f"{script.rev_id}_{slug or 'revision'}.py"
+        self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        version_path = getattr(script, "version_path", None) or (
+            context.script.versions if getattr(context, "script", None) is not None else None
+        )
+        self.shown_as = Path(version_path or ".") / self.path.name
+
+    def op_at(self, line: int) -> tuple[Any, int] | None:
+        for container, index, first, last in self.spans:
+            if first <= line <= last:
+                return container, index
+        return None
+
+
+def _relevant(findings: list[Finding], pending: Path, versions: list[Path]) -> list[Finding]:
+    """Findings in the pending revision or outside the existing migrations
+    (the models): the history already applied is not this command's concern."""
+    out = []
+    for f in findings:
+        path = f.location.path.resolve()
+        if path == pending.resolve():
+            out.append(f)
+        elif not any(path.is_relative_to(v.resolve()) for v in versions):
+            out.append(f)
+    return out
+
+
+def _format(findings: list[Finding], root: Path, pending: _Pending) -> str:
+    from migration_audit.reporters.common import display_path
+
+    lines = []
+    for f in findings:
+        loc = f.location
+        where = (
+            f"{display_path(Location(pending.shown_as, loc.line, loc.column), root)} (about to be written)"
+            if loc.path.resolve() == pending.path.resolve()
+            else f"{display_path(loc, root)}:{loc.line}:{loc.column}"
+        )
+        lines.append(f"{where}: {f.code} [{f.severity}] {f.message}")
+        lines.append(f"    help: {f.help}")
+    return "\n".join(lines)
+
+
+@functools.cache
+def _comment_op() -> type:
+    """A MigrateOperation that Alembic renders as comment lines, placed among
+    the operations autogenerate writes."""
+    from alembic.autogenerate import renderers
+    from alembic.operations.ops import MigrateOperation
+
+    class AuditComment(MigrateOperation):  # type: ignore[misc]
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    renderers.dispatch_for(AuditComment)(
+        lambda autogen_context, op: [f"# {line}" for line in op.text.splitlines()]
+    )
+    return AuditComment
+
+
+def _annotate(findings: list[Finding], pending: _Pending, root: Path) -> None:
+    comment = _comment_op()
+    inserts: dict[tuple[int, int], list[str]] = {}
+    top: list[str] = []
+    for f in findings:
+        text = f"migration-audit: {f.code} [{f.severity}] {f.message}\nhelp: {f.help}"
+        target = pending.op_at(f.location.line) if f.location.path.resolve() == pending.path.resolve() else None
+        if target is None:
+            from migration_audit.reporters.common import display_path
+
+            top.append(f"migration-audit: {display_path(f.location, root)}:{f.location.line}: {f.code} "
+                       f"[{f.severity}] {f.message}\nhelp: {f.help}")
+        else:
+            container, index = target
+            inserts.setdefault((id(container), index), []).append(text)
+    for container in pending.script.upgrade_ops_list:
+        new_ops = []
+        for index, op in enumerate(container.ops):
+            for text in inserts.get((id(container), index), []):
+                new_ops.append(comment(text))
+            new_ops.append(op)
+        container.ops[:] = new_ops
+    if top and pending.script.upgrade_ops_list:
+        first = pending.script.upgrade_ops_list[0]
+        first.ops[:0] = [comment(text) for text in top]
+
+
+def _audit_pending(context: Any, directives: list[Any], mode: str) -> None:
+    from alembic.util import CommandError
+
+    from migration_audit.engine import audit
+
+    script = directives[0]
+    config = context.config
+    root = _project_root(config)
+    section = getattr(config, "config_ini_section", "alembic")
+    overrides = Overrides(name=None if section == "alembic" else section)
+    with tempfile.TemporaryDirectory(prefix="migration-audit-") as tmp:
+        pending = _Pending(context, script, Path(tmp))
+        result = audit(root, overrides, [], [], extra_revisions=[pending.path], probe=True)
+        findings = _relevant(result.findings, pending.path, result.project.version_locations)
+        findings = [f for f in findings if f.severity >= Severity.WARNING]
+        if not findings:
+            return
+        text = _format(findings, result.project.root, pending)
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        in_check = _command_name(config) == "check"
+        if mode == "fail" and errors:
+            noun = "error" if len(errors) == 1 else "errors"
+            raise CommandError(
+                f"migration-audit stopped this revision ({len(errors)} {noun}); nothing was written.\n{text}\n"
+                "Fix the model, or run with `-x migration_audit=warn` to write it anyway."
+            )
+        if mode == "annotate" and not in_check:
+            _annotate(findings, pending, result.project.root)
+        print(text, file=sys.stderr)
+
+
+def process_revision_directives(context: Any, revision: Any, directives: list[Any]) -> None:
+    """Pass to ``context.configure(process_revision_directives=...)`` in env.py."""
+    if not directives:
+        return  # an earlier hook removed the revision
+    script = directives[0]
+    has_ops = any(not ops.is_empty() for ops in script.upgrade_ops_list)
+    if not has_ops:
+        return  # `alembic revision` without --autogenerate, or nothing changed
+    mode = _mode(context)
+    if mode == "skip":
+        print("migration-audit: skipped (-x migration_audit=skip)", file=sys.stderr)
+        return
+    _audit_pending(context, directives, mode)
+
+
+def chain(*hooks: Hook | None) -> Hook:
+    """One process_revision_directives from several, run in order; each sees
+    the directives the previous left (an empty list ends the chain)."""
+
+    def run(context: Any, revision: Any, directives: list[Any]) -> None:
+        for hook in hooks:
+            if hook is None:
+                continue
+            if not directives:
+                return
+            hook(context, revision, directives)
+
+    return run
+
+
+# -- post-write hook ----------------------------------------------------------------------
+
+def _find_root(path: Path) -> Path:
+    for folder in [path.parent, *path.parents]:
+        if (folder / "alembic.ini").is_file() or (folder / "pyproject.toml").is_file():
+            if (folder / "alembic.ini").is_file() or "[tool.alembic]" in (folder / "pyproject.toml").read_text(
+                encoding="utf-8", errors="replace"
+            ):
+                return folder
+    return Path.cwd()
+
+
+def write_hook(filename: str, options: Mapping[str, str]) -> None:
+    """The ``migration_audit`` post-write hook: audit the revision just
+    written, with the whole chain and the models; fail the command on errors
+    (Alembic has already written the file; it stays, and the message says so)."""
+    from alembic.util import CommandError
+
+    from migration_audit.engine import audit
+    from migration_audit.reporters.common import display_path
+
+    path = Path(filename).resolve()
+    root = Path(options["project"]).resolve() if options.get("project") else _find_root(path)
+    result = audit(root, Overrides(name=options.get("name")), [], [], probe=True)
+    versions = [v for v in result.project.version_locations]
+    mine = [
+        f for f in result.findings
+        if f.location.path.resolve() == path
+        or not any(f.location.path.resolve().is_relative_to(v.resolve()) for v in versions)
+    ]
+    threshold = Severity.ERROR if options.get("fail_on", "error") == "error" else Severity.WARNING
+    shown = [f for f in mine if f.severity >= Severity.WARNING]
+    if not shown:
+        return
+    lines = []
+    for f in shown:
+        lines.append(f"{display_path(f.location, result.project.root)}:{f.location.line}:{f.location.column}: "
+                     f"{f.code} [{f.severity}] {f.message}\n    help: {f.help}")
+    text = "\n".join(lines)
+    if any(f.severity >= threshold for f in shown):
+        raise CommandError(f"migration-audit found problems in {path.name} (the file was written; fix or delete "
+                           f"it):\n{text}")
+    print(text, file=sys.stderr)
+
+
+def register_write_hook() -> None:
+    """Register the post-write hook type by hand (Alembic before 1.18, where
+    the plugin entry point is not loaded); call it at the top of env.py."""
+    from alembic.script import write_hooks
+
+    if "migration_audit" not in getattr(write_hooks, "_registry", {}):
+        write_hooks.register("migration_audit")(write_hook)
+
+
+__all__: Sequence[str] = ("process_revision_directives", "chain", "write_hook", "register_write_hook", "MODES")
