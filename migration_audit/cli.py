@@ -86,16 +86,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.fix or args.diff:
         from migration_audit import fix
 
-        edits = fix.plan(result.findings)
-        for e in edits:
-            for note in e.skipped:
-                print(f"migration-audit: not fixed: {note}", file=sys.stderr)
+        edits = fix.plan(result.findings, result.project.root)
         if args.diff:
+            for e in edits:
+                for note in e.skipped:
+                    print(f"migration-audit: not fixed: {note}", file=sys.stderr)
             sys.stdout.write(fix.diff(edits, result.project.root))
             count = sum(e.fixed for e in edits)
             print(f"{count} fix{'es' if count != 1 else ''} available (apply with --fix)", file=sys.stderr)
             return EXIT_FINDINGS if count else EXIT_CLEAN
         fixed = fix.write(edits)
+        for e in edits:
+            for note in e.skipped:
+                print(f"migration-audit: not fixed: {note}", file=sys.stderr)
         print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
         if fixed:
             result = audit(Path(args.path), overrides, args.select, args.ignore)

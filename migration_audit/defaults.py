@@ -37,6 +37,8 @@ def uuid_literal(text: str) -> str | None:
     if len(digits) != 32:
         return None
     d = digits.lower()
+    if "-" not in text and "{" not in text and not (d[12] in "12345678" and d[16] in "89ab"):
+        return None  # 32 bare hex digits: a UUID's .hex only if version and variant fit (an MD5 rarely does)
     return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:]}"
 
 
@@ -154,6 +156,11 @@ def normalize_server_default(sql: str | None, *, boolean: bool = False) -> str |
         canonical = text
     else:
         canonical = _collapse_space(_lower_outside_quotes(text))
+        # inside larger expressions too: timezone('utc', now()), now() + interval '1 day'
+        canonical = re.sub(r"\b(?:now|current_timestamp|transaction_timestamp)\(\)|\bcurrent_timestamp\b",
+                           "current_timestamp", canonical)
+        canonical = re.sub(r"('(?:[^']|'')*')::(?:text|character varying|varchar)\b", r"\1", canonical)
+        canonical = strip_outer_parens(canonical)
     if canonical in _NOW_SPELLINGS:
         return "current_timestamp"
     if boolean:

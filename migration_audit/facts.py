@@ -58,6 +58,9 @@ class DefaultValue:
     # constant or function it came through (``NOW (models.py:4)``).
     frozen_origin: str | None = None
     frozen_via: str | None = None
+    # Wrapping the expression in a lambda gives a new value per call (False
+    # when the value was fixed in a constant, a default argument or a cache).
+    frozen_fixable: bool = True
 
     def describe(self) -> str:
         if self.source:
@@ -82,6 +85,9 @@ class ColumnFact:
     # Where the migration chain last set or dropped the server default with
     # alter_column / ALTER COLUMN (None when it came with the column).
     server_default_changed_at: Location | None = None
+    # Mapped by a dataclass-style class (MappedAsDataclass, SQLModel), where
+    # `default=` is also the __init__ default: a callable there is wrong.
+    in_dataclass: bool = False
     # The class attribute that maps the column, when it differs from its name
     # (``legacy = Column("legacy_col", ...)``); for messages.
     attribute: str | None = None
@@ -216,6 +222,7 @@ class MigrationHistory:
     head_schema: Schema = field(default_factory=Schema)
     server_defaults_set: list[ServerDefaultSet] = field(default_factory=list)
     backfills: list[BackfillSet] = field(default_factory=list)
+    created_in: set[tuple[str, str]] = field(default_factory=set)  # (revision, table key) of create_table
     # (revision, schema, table, column) → index of its latest ServerDefaultSet
     last_default_set: dict[tuple[str, str | None, str, str], int] = field(default_factory=dict)
     # Tables the chain touches but could not read fully (opaque SQL, helpers).

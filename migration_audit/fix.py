@@ -49,6 +49,24 @@ def _node_at(tree: ast.AST, line: int, byte_col: int) -> ast.expr | None:
     return best
 
 
+def _class_scope_names(tree: ast.AST, node: ast.expr) -> set[str]:
+    """Names the expression reads that are assigned in the class body around
+    it: a lambda cannot see class-scope names (NameError at insert time)."""
+    for cls in ast.walk(tree):
+        if isinstance(cls, ast.ClassDef) and cls.lineno <= node.lineno <= (cls.end_lineno or cls.lineno):
+            assigned = set()
+            for item in cls.body:
+                targets = item.targets if isinstance(item, ast.Assign) else (
+                    [item.target] if isinstance(item, ast.AnnAssign) else [])
+                assigned.update(t.id for t in targets if isinstance(t, ast.Name))
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    assigned.add(item.name)
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            if used & assigned:
+                return used & assigned
+    return set()
+
+
 def _inside_field_call(tree: ast.AST, node: ast.expr) -> bool:
     """SQLModel's Field(default=...) needs default_factory=, not a callable."""
     for call in ast.walk(tree):
@@ -77,22 +95,41 @@ def _replacement(kind: str, original: str, node: ast.expr) -> str | None:
             return "list"
         if isinstance(node, ast.Dict) and not node.keys:
             return "dict"
-        if isinstance(node, (ast.List, ast.Dict, ast.Set)):
-            return f"lambda: {original}"
+        return f"lambda: {original}"  # {...}, [...], dict(a=1): a new one per row
     return None
 
 
-def plan(findings: list[Finding]) -> list[FileEdit]:
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def plan(findings: list[Finding], root: Path) -> list[FileEdit]:
+    """The edits for every fixable finding in a file of the project (never a
+    file outside it: an installed package, or a symlink's target elsewhere)."""
     by_file: dict[Path, list[Fix]] = {}
     for f in findings:
         if f.fix is not None:
-            by_file.setdefault(f.fix.location.path.resolve(), []).append(f.fix)
+            by_file.setdefault(f.fix.location.path, []).append(f.fix)
     edits: list[FileEdit] = []
-    for path, fixes in sorted(by_file.items()):
-        data = path.read_bytes()
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-        tree = ast.parse(text)
+    root = root.resolve()
+    for raw_path, fixes in sorted(by_file.items()):
+        path = raw_path.resolve()
+        if not path.is_relative_to(root) or any(p in ("site-packages", "dist-packages") for p in path.parts):
+            edits.append(FileEdit(path, "", "", 0, [
+                f"{raw_path}: outside the project folder{' (a symlink)' if raw_path.is_symlink() else ''}; "
+                "not changed"]))
+            continue
+        try:
+            data = path.read_bytes()
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+            tree = ast.parse(text)
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as exc:
+            edits.append(FileEdit(path, "", "", 0, [f"{_shown(path, root)}: cannot read it ({exc}); not changed"]))
+            continue
         lines = re.split(r"\r\n|\r|\n", text)
         starts = _line_starts(text)
         changes: list[tuple[int, int, str]] = []
@@ -102,11 +139,17 @@ def plan(findings: list[Finding]) -> list[FileEdit]:
             byte_col = len(line_text[: fix.location.column - 1].encode("utf-8"))
             node = _node_at(tree, fix.location.line, byte_col)
             if node is None or node.end_lineno is None or node.end_col_offset is None:
-                skipped.append(f"{path.name}:{fix.location.line}: the expression moved; run the check again")
+                skipped.append(f"{_shown(path, root)}:{fix.location.line}: the expression moved; run the check again")
                 continue
+            shown = _shown(path, root)
             if _inside_field_call(tree, node):
-                skipped.append(f"{path.name}:{fix.location.line}: SQLModel Field(default=...) needs "
+                skipped.append(f"{shown}:{fix.location.line}: SQLModel Field(default=...) needs "
                                "default_factory=; not changed automatically")
+                continue
+            scoped = _class_scope_names(tree, node)
+            if scoped:
+                skipped.append(f"{shown}:{fix.location.line}: the expression uses {', '.join(sorted(scoped))}, "
+                               "a name of the class body, which a lambda cannot see; not changed automatically")
                 continue
             end_line_text = lines[node.end_lineno - 1]
             start = starts[node.lineno - 1] + fix.location.column - 1
@@ -114,7 +157,7 @@ def plan(findings: list[Finding]) -> list[FileEdit]:
             original = text[start:end]
             new = _replacement(fix.kind, original, node)
             if new is None:
-                skipped.append(f"{path.name}:{fix.location.line}: no safe rewrite for `{original}`")
+                skipped.append(f"{shown}:{fix.location.line}: no safe rewrite for `{original}`")
                 continue
             changes.append((start, end, new))
         after = text
@@ -148,26 +191,45 @@ def diff(edits: list[FileEdit], root: Path) -> str:
 
 
 def write(edits: list[FileEdit]) -> int:
-    """Write the changed files atomically; returns the number of fixes."""
+    """Write the changed files; returns the number of fixes. Each file is
+    replaced atomically (temporary file + rename, keeping mode and owner); a
+    file with several hard links is rewritten in place so the links stay.
+    A file that cannot be written is reported and the others still are."""
     total = 0
     for e in edits:
         if e.before == e.after:
             continue
-        data = e.path.read_bytes()
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        if data.decode(encoding) != e.before:
-            e.skipped.append(f"{e.path.name}: changed on disk while fixing; left alone")
-            continue
-        mode = e.path.stat().st_mode
-        fd, tmp = tempfile.mkstemp(prefix=f".{e.path.name}.", dir=e.path.parent)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(e.after.encode(encoding))
-            os.chmod(tmp, mode)
-            os.replace(tmp, e.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+            data = e.path.read_bytes()
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            if data.decode(encoding) != e.before:
+                e.skipped.append(f"{e.path.name}: changed on disk while fixing; left alone")
+                continue
+            st = e.path.stat()
+            payload = e.after.encode(encoding)
+            if st.st_nlink > 1:
+                with open(e.path, "r+b") as fh:
+                    fh.write(payload)
+                    fh.truncate()
+            else:
+                fd, tmp = tempfile.mkstemp(prefix=f".{e.path.name}.", dir=e.path.parent)
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(payload)
+                    os.chmod(tmp, st.st_mode)
+                    if hasattr(os, "chown"):
+                        try:
+                            os.chown(tmp, st.st_uid, st.st_gid)
+                        except OSError:
+                            pass  # not ours to give away; the mode is kept
+                    os.replace(tmp, e.path)
+                except BaseException:
+                    if os.path.exists(tmp):
+                        os.unlink(tmp)
+                    raise
+        except OSError as exc:
+            e.skipped.append(f"{e.path.name}: cannot write it ({exc.strerror or exc}); not changed")
+            e.fixed = 0
+            continue
         total += e.fixed
     return total

@@ -84,6 +84,63 @@ def test_sqlmodel_field_is_left_alone(project: Project, capfd: pytest.CaptureFix
     path = project.models(text)
     project.write("migrations/env.py", "from app.models import SQLModel\ntarget_metadata = SQLModel.metadata\n")
     assert main(["check", str(project.root), "--fix"]) == 1
-    _, err = capfd.readouterr()
-    assert "not fixed: models.py:6: SQLModel Field(default=...) needs default_factory=" in err
+    out, err = capfd.readouterr()
+    assert "Fixed 0 findings." in err
+    assert "help: in a dataclass-mapped class, `default=` is also the __init__ value: use `default_factory=`" in out
     assert path.read_text() == text
+
+
+def test_dataclass_models_and_class_scope_names_are_not_rewritten(project: Project,
+                                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    text = (
+        "import uuid\nfrom datetime import datetime, timezone\n\nimport sqlalchemy as sa\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, MappedAsDataclass, mapped_column\n\n\n"
+        "class Base(MappedAsDataclass, DeclarativeBase):\n    pass\n\n\n"
+        "class Item(Base):\n    __tablename__ = 'items'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True, init=False)\n"
+        "    created: Mapped[datetime] = mapped_column(default=datetime.now())\n\n\n"
+        "class Plain(DeclarativeBase):\n    pass\n\n\n"
+        "class T(Plain):\n    __tablename__ = 't'\n    TZ = timezone.utc\n"
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+        "    created = sa.Column(sa.DateTime, default=datetime.now(TZ))\n"
+    )
+    path = project.models(text)
+    project.write("migrations/env.py",
+                  "from app.models import Base, Plain\ntarget_metadata = [Base.metadata, Plain.metadata]\n")
+    assert main(["check", str(project.root), "--fix"]) == 1
+    out, err = capfd.readouterr()
+    assert path.read_text() == text
+    assert "not fixed: app/models.py:26: the expression uses TZ, a name of the class body" in err
+    assert out.count("MA103") == 2
+
+
+def test_files_outside_the_project_are_never_rewritten(project: Project, tmp_path: Path,
+                                                        capfd: pytest.CaptureFixture[str]) -> None:
+    shared = tmp_path / "shared" / "models.py"
+    shared.parent.mkdir()
+    shared.write_text(MODELS)
+    (project.root / "app").mkdir()
+    (project.root / "app" / "__init__.py").write_text("")
+    (project.root / "app" / "models.py").symlink_to(shared)
+    assert main(["check", str(project.root), "--fix"]) == 1
+    _, err = capfd.readouterr()
+    assert "shared/models.py: outside the project folder" in err
+    assert shared.read_text() == MODELS
+
+
+def test_a_file_that_cannot_be_written_is_reported(project: Project, monkeypatch: pytest.MonkeyPatch,
+                                                   capfd: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    path = project.models(MODELS)
+
+    def refuse(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    assert main(["check", str(project.root), "--fix"]) == 1
+    _, err = capfd.readouterr()
+    assert "not fixed: models.py: cannot write it (Operation not permitted); not changed" in err
+    assert "Fixed 0 findings." in err
+    assert path.read_text() == MODELS
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".models.py.")] == []

@@ -34,6 +34,7 @@ import ulid
 from sqlalchemy import Column, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app import helpers
 from app.helpers import fresh_token, make_status
 
 
@@ -56,6 +57,14 @@ def local_ref():
 
 def plain_status():
     return "active"
+
+
+def frozen_ret():
+    return TOKEN
+
+
+class Local:
+    TODAY = date.today()
 '''
 
 HELPERS = '''\
@@ -68,6 +77,11 @@ def fresh_token():
 
 def make_status():
     return "pending"
+
+
+def today():
+    import datetime
+    return datetime.date.today()
 '''
 
 # Third-party per-row sources, stubbed in the project so the models import
@@ -143,6 +157,16 @@ FIRE = [
          "class Timestamped:\n    created = Column(sa.DateTime, default=dt.datetime.utcnow())\n\n\n"
          + "\n\n".join(t(n, "").replace("(Base)", "(Timestamped, Base)") for n in ("m1", "m2", "m3")),
          [("MA103", "m1.created", "created = Column")]),
+    Case("lambda_returning_a_constant", t("b1", "key = Column(String, default=lambda: TOKEN)"), [("MA103", "b1.key", "key =")]),
+    Case("lambda_default_argument", t("b2", "ref = Column(String, default=lambda x=uuid.uuid4(): str(x))"),
+         [("MA103", "b2.ref", "ref =")]),
+    Case("partial_with_frozen_argument", t("b3", "ref = Column(String, default=functools.partial(str, uuid.uuid4()))"),
+         [("MA103", "b3.ref", "ref =")]),
+    Case("class_attribute_constant", t("b4", "day = Column(sa.Date, default=Local.TODAY)"), [("MA103", "b4.day", "day =")]),
+    Case("module_qualified_helper", t("b5", "day = Column(sa.Date, default=helpers.today())"), [("MA103", "b5.day", "day =")]),
+    Case("function_returning_a_constant", t("b6", "key = Column(String, default=frozen_ret)"), [("MA103", "b6.key", "key =")]),
+    Case("sql_text_of_a_frozen_time", t("b7", "at = Column(String, server_default=sa.text(str(int(time.time()))))"),
+         [("MA103", "b7.at", "at =")]),
     Case("mutable_list_default", t("a27", "tags = Column(sa.JSON, default=[])"), [("MA104", "a27.tags", "tags =")]),
     Case("mutable_dict_default", t("a28", "prefs = Column(sa.JSON, default={'theme': 'light'})"), [("MA104", "a28.prefs", "prefs =")]),
     Case("migration_uuid_then_unique", t("orders", "public_id = Column(String(36))"),
@@ -231,6 +255,8 @@ SILENT = [
                        "op.add_column('s15', sa.Column('ref', sa.String(36), nullable=False, "
                        "server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'))\n"
                        "op.alter_column('s15', 'ref', server_default=None)")]),
+    Case("uuid5_is_deterministic", t("s17", "ns = Column(String, default=str(uuid.uuid5(uuid.NAMESPACE_DNS, 'x')))")),
+    Case("helpers_callable", t("s18", "day = Column(sa.Date, default=helpers.today)")),
     Case("deterministic_hash_like_words", t("s16", "code = Column(String, default='deadbeefdeadbeef')")),
 ]
 
@@ -297,3 +323,45 @@ def test_sqlmodel_fields(project: Project) -> None:
     )
     project.write("migrations/env.py", "from app.models import SQLModel\ntarget_metadata = SQLModel.metadata\n")
     assert project.findings(select=["MA1"]) == [("MA101", "item.id", "app/models.py", 6)]
+
+
+def test_per_row_call_in_a_migration_server_default(project: Project) -> None:
+    project.models(HELPERS, "app/helpers.py")
+    for name, text in STUBS.items():
+        project.write(name, text)
+    project.models(HEADER + "\n\n" + t("users", "code = Column(String, unique=True)\nnote = Column(String)"))
+    path = project.revision("r1", None, """
+        op.create_table('users', sa.Column('pk', sa.Integer(), primary_key=True),
+                        sa.Column('code', sa.String(), unique=True, server_default=str(uuid.uuid4())),
+                        sa.Column('note', sa.String()))
+        op.alter_column('users', 'note', server_default=f"{uuid.uuid4()}")
+    """, header="import uuid")
+    result = project.audit(select=["MA103"])
+    lines = path.read_text().splitlines()
+    got = [(f.object, str(f.severity), f.location.line) for f in result.findings]
+    assert got == [
+        ("users.code", "error", next(i for i, x in enumerate(lines, 1) if "'code'" in x)),
+        ("users.note", "warning", next(i for i, x in enumerate(lines, 1) if "alter_column" in x)),
+    ]
+    assert result.findings[0].message.startswith(
+        "users.code (unique): migration r1 sets server_default=str(uuid.uuid4()), which calls uuid.uuid4() once")
+
+
+def test_backfill_of_a_table_created_in_the_same_revision(project: Project) -> None:
+    project.models(HELPERS, "app/helpers.py")
+    for name, text in STUBS.items():
+        project.write(name, text)
+    project.models(HEADER + "\n\n" + t("fresh", "code = Column(String, unique=True)"))
+    project.revision("r1", None, """
+        op.create_table('fresh', sa.Column('pk', sa.Integer(), primary_key=True), sa.Column('code', sa.String(), unique=True))
+        op.execute("UPDATE fresh SET code = 'x'")
+    """)
+    assert project.findings(select=["MA302"]) == []
+
+
+def test_md5_is_not_a_uuid() -> None:
+    from migration_audit.defaults import classify_literal, uuid_literal
+
+    assert uuid_literal("d41d8cd98f00b204e9800998ecf8427e") is None
+    assert classify_literal("d41d8cd98f00b204e9800998ecf8427e").kind == "token"
+    assert uuid_literal("3f2a9c1b7d4e4c2a9b1f0e8d6c5a4b3f") == "3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f"

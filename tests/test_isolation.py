@@ -71,3 +71,10 @@ def test_probe_is_silent_on_deterministic_models(project: Project) -> None:
                           "    tags = sa.Column(sa.JSON, default=list)\n")
     result = project.audit()
     assert result.findings == [] and result.facts.variances == []
+
+
+def test_object_addresses_in_a_repr_are_not_nondeterminism(project: Project) -> None:
+    project.models(BASE.replace("class Item(Base):", "class Money:\n    def __init__(self, v):\n        self.v = v\n\n\n"
+                                "class Item(Base):")
+                   + "    price = sa.Column(sa.PickleType, default=Money(0))\n")
+    assert project.audit(select=["MA106"]).findings == []

@@ -51,8 +51,9 @@ def by_definition(hits: list[tuple[TableFact, ColumnFact, DefaultValue]]) -> lis
     groups: dict[object, list[tuple[TableFact, ColumnFact, DefaultValue]]] = {}
     for hit in hits:
         _, col, value = hit
-        loc = value.location or col.location
-        key = (loc, value.source) if loc is not None else id(hit)
+        # Only a located default expression is one definition; columns whose
+        # source was not found each stand alone.
+        key = (value.location, value.source) if value.location is not None and value.source else id(hit)
         groups.setdefault(key, []).append(hit)
     return list(groups.values())
 

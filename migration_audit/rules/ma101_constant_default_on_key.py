@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from migration_audit.facts import DefaultKind, DefaultValue, Facts
+from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Facts
 from migration_audit.findings import Finding, Fix, Severity
 from migration_audit.rules.base import Rule, also_on, by_definition, short
 
@@ -29,14 +29,30 @@ def callable_fix(source: str | None, attr: str) -> str:
     return "remove the constant default, or use a callable that produces a new value for every row"
 
 
-def fix_kind(value: DefaultValue) -> str | None:
+def fix_kind(value: DefaultValue, col: ColumnFact) -> str | None:
     """The automatic fix for a per-row value computed once, when it is
     unambiguous: the expression itself calls the per-row source (not a
-    constant defined elsewhere, which other code may use too)."""
+    constant defined elsewhere, which other code may use too), and the
+    class is not a dataclass (where `default=` is also the __init__ value)."""
     source = value.source or ""
-    if not value.frozen_origin or value.location is None or "(" not in source:
+    if not value.frozen_origin or not value.frozen_fixable or value.location is None or "(" not in source:
+        return None
+    if col.in_dataclass:
         return None
     return "per-row"
+
+
+def frozen_help(value: DefaultValue, col: ColumnFact, keyword: str) -> str:
+    """What to write instead of a per-row value computed once."""
+    if col.in_dataclass:
+        return (f"in a dataclass-mapped class, `{keyword}=` is also the __init__ value: use "
+                f"`default_factory=` with a callable (or `insert_default=` for the column only); not fixed "
+                "automatically")
+    if not value.frozen_fixable:
+        where = value.frozen_via or value.source
+        return (f"the value is fixed once, at import, in {where}; compute it per row instead, e.g. "
+                f"`{keyword}=lambda: <the per-row call>` (not fixed automatically)")
+    return callable_fix(value.source, keyword)
 
 
 class ConstantDefaultOnKey(Rule):
@@ -110,15 +126,16 @@ class ConstantDefaultOnKey(Rule):
                     f"{where}: {spelled} is a constant, so every row gets {col.name} = "
                     f"{short(d.value)}; the second insert fails with a duplicate key"
                 )
-            help = callable_fix(d.source, "default")
-            if d.frozen_via and "(" not in (d.source or ""):
-                help = (f"{d.source} is computed once, at import; make the default a callable that computes "
-                        f"a new value per row (not fixed automatically: {d.source} may be used elsewhere)")
+            if d.frozen_origin:
+                help = frozen_help(d, col, "default")
+            else:
+                help = ("a key needs a new value for every row: use a callable that generates one "
+                        "(e.g. `default=uuid.uuid4`), a sequence or identity, or no default")
             if "uuid" in (d.source or "").lower() or "uuid" in col.type.lower():
                 generator = _UUID_GENERATORS.get(facts.dialect)
                 if generator:
                     help += f", or generate it in the database: `server_default=sa.text({generator!r})`"
-            kind = fix_kind(d)
+            kind = fix_kind(d, col)
             location = d.location or col.location or table.location
             yield self.finding(message, help, location, obj,  # type: ignore[arg-type]
                                fix=Fix(kind, d.location) if kind and d.location else None)

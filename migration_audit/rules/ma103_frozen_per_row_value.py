@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from migration_audit.facts import Facts
 from migration_audit.findings import Finding, Fix, Severity
 from migration_audit.rules.base import Rule, also_on, by_definition
-from migration_audit.rules.ma101_constant_default_on_key import callable_fix, fix_kind
+from migration_audit.rules.ma101_constant_default_on_key import fix_kind, frozen_help
 
 _KEYWORDS = (("default", "default"), ("onupdate", "onupdate"), ("server_default", "server_default"))
 
@@ -49,6 +49,7 @@ class FrozenPerRowValue(Rule):
     severity = Severity.ERROR
 
     def check(self, facts: Facts) -> Iterator[Finding]:
+        yield from self._migrations(facts)
         if facts.models is None:
             return
         for attr, keyword in _KEYWORDS:
@@ -75,11 +76,33 @@ class FrozenPerRowValue(Rule):
                         '`server_default=sa.text("gen_random_uuid()")` for a UUID (PostgreSQL)'
                     )
                 else:
-                    help = callable_fix(value.source, keyword)
-                    if value.frozen_via and "(" not in (value.source or ""):
-                        help = (f"{value.source} is computed once, at import; make {keyword} a callable that "
-                                f"computes a new value per row (not fixed automatically: {value.source} may be "
-                                "used elsewhere)")
-                kind = fix_kind(value) if keyword != "server_default" else None
+                    help = frozen_help(value, col, keyword)
+                kind = fix_kind(value, col) if keyword != "server_default" else None
                 yield self.finding(message, help, value.location or col.location or table.location, obj,  # type: ignore[arg-type]
                                    fix=Fix(kind, value.location) if kind and value.location else None)
+
+    def _migrations(self, facts: Facts) -> Iterator[Finding]:
+        """A migration that computes a server default with a per-row call:
+        the value is computed once, when the migration runs, and baked in."""
+        if facts.migrations is None:
+            return
+        for event in facts.migrations.server_defaults_set:
+            value = event.value
+            if not value.frozen_origin or (event.temporary and not event.is_key):
+                continue
+            obj = f"{event.schema + '.' if event.schema else ''}{event.table}.{event.column}"
+            where = f" ({event.key_reason})" if event.is_key else ""
+            consequence = (
+                "the second row inserted without a value fails with a duplicate key"
+                if event.is_key
+                else "every row inserted without a value gets that one value"
+            )
+            yield self.finding(
+                f"{obj}{where}: migration {event.revision} sets server_default={value.source}, which calls "
+                f"{value.frozen_origin} once, when the migration runs; {consequence}",
+                'let the database compute it per row: `server_default=sa.text("gen_random_uuid()")` (PostgreSQL) '
+                "for a UUID, `server_default=sa.func.now()` for a timestamp",
+                event.location,
+                obj,
+                Severity.ERROR if event.is_key else Severity.WARNING,
+            )

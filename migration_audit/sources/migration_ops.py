@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
 from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Location, UniqueFact
 from migration_audit.sources import ops
+from migration_audit.sources.provenance import ModuleIndex
 from migration_audit.sources.pyexpr import (
     Imports,
     SourceFile,
@@ -47,6 +49,18 @@ class UpgradeReader:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
         self._inlining: list[str] = []
+        self._provenance = ModuleIndex([])  # this file only: migrations never pull in project code
+
+    def _server_default(self, node: ast.AST) -> DefaultValue | None:
+        """server_default= of a column or alter_column, with the per-row call
+        it freezes when the migration runs (`server_default=str(uuid.uuid4())`)."""
+        value = server_default_of(node, self.src, self.imports)
+        if value is None or value.kind not in (DefaultKind.OPAQUE, DefaultKind.CONSTANT, DefaultKind.SQL):
+            return value
+        p = self._provenance.classify(self.src, node)
+        if p.kind == "per-row":
+            return replace(value, frozen_origin=p.origin, frozen_via=p.via, frozen_fixable=False)
+        return value
 
     def read(self) -> list[ops.Op]:
         fn = self.functions.get("upgrade")
@@ -261,7 +275,7 @@ class UpgradeReader:
         op = ops.AlterColumn(table, self._schema(call, batch_schema), column, loc)
         sd = kwarg(call, "server_default")
         if sd is not None and not (isinstance(sd, ast.Constant) and sd.value is False):
-            op.server_default = server_default_of(sd, self.src, self.imports)
+            op.server_default = self._server_default(sd)
         nullable = kwarg(call, "nullable")
         if nullable is not None:
             ok, value = literal(nullable)
@@ -385,7 +399,7 @@ class UpgradeReader:
         if not col.type and kwarg(call, "type_") is not None:
             col.type = type_of(kwarg(call, "type_"), self.src)
         if server_default is not None:
-            col.server_default = server_default_of(server_default, self.src, self.imports)
+            col.server_default = self._server_default(server_default)
         for flag in ("primary_key", "unique", "nullable"):
             ok, value = literal(kwarg(call, flag))
             if ok and isinstance(value, bool):

@@ -17,6 +17,7 @@ import datetime
 import decimal
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,7 @@ def work(request: Request) -> Result:
     result = Result()
     with project_imports(request.sys_paths, request.roots):
         metadatas, result.diagnostics = load_metadata(request.specs, request.import_modules, request.roots,
-                                                      request.fallback)
+                                                      request.fallback, catch_interrupt=True)
         if metadatas:
             index = SourceIndex(request.root)
             index.module_files = project_module_files(request.roots)
@@ -176,10 +177,15 @@ class Variance:
     second: DefaultValue | None
 
 
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 def _shown(value: DefaultValue | None) -> tuple[object, ...]:
+    """What is compared between two imports; object addresses in a repr
+    (`<Money object at 0x7f…>`) differ per process and mean nothing."""
     if value is None:
         return (None,)
-    return (value.kind, repr(value.value), value.sql)
+    return (value.kind, _ADDRESS.sub("", repr(value.value)), value.sql)
 
 
 def compare(first: Schema, second: Schema) -> list[Variance]:

@@ -129,7 +129,8 @@ def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Locatio
 
 
 def load_metadata(
-    specs: list[str], import_modules: dict[str, Location | None], roots: list[Path], fallback: Location
+    specs: list[str], import_modules: dict[str, Location | None], roots: list[Path], fallback: Location,
+    catch_interrupt: bool = False,
 ) -> tuple[list[Any], list[Diagnostic]]:
     """Import the project modules env.py imports (some register models only
     as a side effect), then each metadata spec. Call inside
@@ -148,7 +149,11 @@ def load_metadata(
             with contextlib.redirect_stdout(sys.stderr):
                 importlib.import_module(module)
         except KeyboardInterrupt:
-            raise
+            if not catch_interrupt:
+                raise
+            failed.add(module)
+            diagnostics.append(_failure(KeyboardInterrupt("raised while importing"), f"cannot import {module}",
+                                        roots, named_at or fallback))
         except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
             failed.add(module)
             if _detail(exc) not in reported:
@@ -161,8 +166,11 @@ def load_metadata(
         try:
             with contextlib.redirect_stdout(sys.stderr):
                 found.append(_as_metadata(_resolve(spec), spec))
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt as exc:
+            if not catch_interrupt:
+                raise
+            diagnostics.append(_failure(exc, f"cannot load model metadata {spec}", roots,
+                                        import_modules.get(module) or fallback))
         except BaseException as exc:  # noqa: BLE001
             where = import_modules.get(module) or fallback
             if _detail(exc) not in reported:
@@ -219,12 +227,13 @@ class _Located:
 
 
 def _with_provenance(value: DefaultValue | None, where: _Located, names: tuple[str, ...]) -> DefaultValue | None:
-    if value is None or value.kind not in (DefaultKind.CONSTANT, DefaultKind.SQL, DefaultKind.OPAQUE):
-        return value
+    if value is None or value.kind not in (DefaultKind.CONSTANT, DefaultKind.SQL, DefaultKind.OPAQUE,
+                                           DefaultKind.CALLABLE):
+        return value  # a callable may still return a value fixed at import (lambda: TOKEN)
     p = where.provenance(*names)
     if p.kind != "per-row":
         return value
-    return replace(value, frozen_origin=p.origin, frozen_via=p.via)
+    return replace(value, frozen_origin=p.origin, frozen_via=p.via, frozen_fixable=p.fixable)
 
 
 def _callable_name(fn: Any) -> str:
@@ -291,6 +300,21 @@ def _mappers_by_table() -> dict[Any, list[Any]]:
             for table in getattr(mapper, "tables", ()):
                 by_table.setdefault(table, []).append(mapper)
     return by_table
+
+
+def _is_dataclass_mapped(col: Any, mappers: list[Any]) -> bool:
+    import dataclasses
+
+    from sqlalchemy.orm.exc import UnmappedColumnError
+
+    for mapper in mappers:
+        try:
+            mapper.get_property_by_column(col)
+        except (UnmappedColumnError, KeyError, AttributeError):
+            continue
+        cls = mapper.class_
+        return dataclasses.is_dataclass(cls) or hasattr(cls, "model_fields") or hasattr(cls, "__fields__")
+    return False
 
 
 def _locate(col: Any, table: Any, mappers: list[Any], index: SourceIndex) -> tuple[_Located, str | None]:
@@ -373,6 +397,7 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                     if not (col.computed is not None and col.server_onupdate is col.computed) else None,
                     location=loc,
                     attribute=attribute if attribute and attribute != col.name else None,
+                    in_dataclass=_is_dataclass_mapped(col, mappers),
                 )
             fact.location = table_loc or fallback
             schema.tables[fact.key] = fact

@@ -20,7 +20,9 @@ from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, par
 
 # Functions whose every call yields a new per-row value (qualified names).
 PER_ROW_FUNCTIONS = {
-    "uuid.uuid1", "uuid.uuid3", "uuid.uuid4", "uuid.uuid5", "uuid.uuid6", "uuid.uuid7",
+    # uuid3/uuid5 hash their arguments: deterministic, so not listed (on a
+    # key column MA101 still reports the constant they return).
+    "uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7",
     "uuid_utils.uuid4", "uuid_utils.uuid7", "uuid6.uuid6", "uuid6.uuid7", "uuid_extensions.uuid7",
     "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
     "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter", "time.localtime",
@@ -54,6 +56,11 @@ class Provenance:
     kind: str
     origin: str | None = None
     via: str | None = None
+    # True when calling the expression again gives a new value (the per-row
+    # call is in the expression or in a function body); False when the value
+    # was fixed in a module or class constant, a default argument or a
+    # cache: then wrapping it in a lambda would still return that one value.
+    fixable: bool = True
 
 
 UNKNOWN = Provenance("unknown")
@@ -105,6 +112,7 @@ class _Module:
         self.imports = Imports.of(src.tree)
         self.constants: dict[str, ast.expr] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.classes: dict[str, dict[str, ast.expr]] = {}  # class name → its body's assignments
         for node in src.tree.body:
             if isinstance(node, ast.Assign):
                 for target in node.targets:
@@ -114,6 +122,16 @@ class _Module:
                 self.constants[node.target.id] = node.value
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[node.name] = node
+            elif isinstance(node, ast.ClassDef):
+                attrs: dict[str, ast.expr] = {}
+                for item in node.body:
+                    if isinstance(item, ast.Assign):
+                        for target in item.targets:
+                            if isinstance(target, ast.Name):
+                                attrs[target.id] = item.value
+                    elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value:
+                        attrs[item.target.id] = item.value
+                self.classes[node.name] = attrs
 
     # -- names --------------------------------------------------------------
     def _project_symbol(self, name: str) -> tuple[_Module, str] | None:
@@ -127,11 +145,25 @@ class _Module:
         target = self.index.module_named(module_name)
         return (target, attr) if target is not None else None
 
+    def _module_attribute(self, node: ast.Attribute) -> tuple[_Module, str] | None:
+        """``helpers.today`` where ``from app import helpers`` or ``import
+        app.helpers``: (that project module, "today")."""
+        qualified = self.imports.qualify(node.value)
+        if not qualified or not isinstance(node.value, (ast.Name, ast.Attribute)):
+            return None
+        root = node.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.imports.names:
+            return None
+        target = self.index.module_named(qualified)
+        return (target, node.attr) if target is not None else None
+
     def classify(self, node: ast.AST, depth: int) -> Provenance:
         if depth > _MAX_DEPTH:
             return UNKNOWN
         if isinstance(node, ast.Lambda):
-            return Provenance("callable")
+            return self._lambda(node, depth)
         if isinstance(node, ast.Constant):
             return Provenance("literal")
         if isinstance(node, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
@@ -155,6 +187,20 @@ class _Module:
             if is_per_row_source(qualified):
                 return Provenance("callable")
             base = node.value
+            if isinstance(base, ast.Name) and base.id in self.classes:
+                # `Config.TOKEN` where `class Config: TOKEN = secrets.token_hex()`
+                value = self.classes[base.id].get(node.attr)
+                if value is not None:
+                    inner = self.classify(value, depth + 1)
+                    if inner.kind == "per-row":
+                        line = self.src.loc(value).line
+                        return Provenance("per-row", inner.origin,
+                                          inner.via or f"{base.id}.{node.attr} ({self._rel()}:{line})", False)
+                    return UNKNOWN
+            target = self._module_attribute(node)
+            if target is not None:
+                module, attr = target
+                return module._name(attr, depth + 1)
             if isinstance(base, (ast.Call, ast.Subscript, ast.Attribute, ast.Name)):
                 inner = self.classify(base, depth + 1)
                 if inner.kind == "per-row":
@@ -188,16 +234,46 @@ class _Module:
             inner = self.classify(self.constants[name], depth + 1)
             if inner.kind == "per-row":
                 line = self.src.loc(self.constants[name]).line
-                return Provenance("per-row", inner.origin, inner.via or f"{name} ({self._rel()}:{line})")
+                return Provenance("per-row", inner.origin, inner.via or f"{name} ({self._rel()}:{line})", False)
             return inner if inner.kind in ("mutable", "call") else UNKNOWN
         if name in self.functions:
-            return Provenance("callable")
+            return self._function_reference(self.functions[name], depth)
         target = self._project_symbol(name)
         if target is not None:
             module, attr = target
             inner = module._name(attr, depth + 1)
             return inner
+        if name in self.classes:
+            return Provenance("callable")  # a class is a factory (`default=dict`, `default=Money`)
         return UNKNOWN
+
+    def _function_reference(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> Provenance:
+        """``default=get_token``: a callable, unless what it returns was fixed
+        at import (a module constant) or it is cached."""
+        cached = any(
+            (self.imports.qualify(d.func if isinstance(d, ast.Call) else d) or "").split(".")[-1]
+            in ("lru_cache", "cache", "cached_property")
+            for d in fn.decorator_list
+        )
+        result = self._returns(fn, depth)
+        if result.kind == "per-row" and (cached or not result.fixable):
+            line = self.src.loc(fn).line
+            how = "cached " if cached else ""
+            return Provenance("per-row", result.origin,
+                              result.via or f"{how}{fn.name}() ({self._rel()}:{line})", False)
+        return Provenance("callable")
+
+    def _lambda(self, node: ast.Lambda, depth: int) -> Provenance:
+        """A lambda is called per row, but its default arguments are evaluated
+        once, and a constant it returns was fixed at import."""
+        defaults = [d for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None]
+        found = self._any(defaults, depth)
+        if found.kind == "per-row":
+            return Provenance("per-row", found.origin, found.via or "a lambda default argument", False)
+        body = self.classify(node.body, depth + 1)
+        if body.kind == "per-row" and not body.fixable:
+            return body
+        return Provenance("callable")
 
     def _rel(self) -> str:
         return self.src.path.name
@@ -214,11 +290,26 @@ class _Module:
             return Provenance("per-row", spelled)
         sa = self.imports.sa_name(func)
         if sa is not None and (sa.startswith("func.") or sa in _SQL_NAMES):
-            return Provenance("sql")
+            # sa.text(str(int(time.time()))): SQL, but built from a frozen value
+            found = self._any([*node.args, *(kw.value for kw in node.keywords)], depth)
+            return found if found.kind == "per-row" else Provenance("sql")
         if sa in _GENERATOR_CLASSES:
             return Provenance("generator")
         if qualified in ("functools.partial", "partial"):
+            # the arguments after the function are evaluated once, now
+            found = self._any([*node.args[1:], *(kw.value for kw in node.keywords)], depth)
+            if found.kind == "per-row":
+                return Provenance("per-row", found.origin, found.via or "a functools.partial argument", False)
             return Provenance("callable")
+        target = self._module_attribute(func) if isinstance(func, ast.Attribute) else None
+        if target is not None and target[1] in target[0].functions:
+            owner, fname = target
+            result = owner._returns(owner.functions[fname], depth)
+            if result.kind == "per-row":
+                line = owner.src.loc(owner.functions[fname]).line
+                return Provenance("per-row", result.origin, result.via or f"{fname}() ({owner._rel()}:{line})",
+                                  result.fixable)
+            return Provenance("call")
         # A project function called at definition: what does it return?
         if isinstance(func, ast.Name):
             fn_owner: tuple[_Module, str] | None = None
@@ -231,7 +322,8 @@ class _Module:
                 result = owner._returns(owner.functions[fname], depth)
                 if result.kind == "per-row":
                     line = owner.src.loc(owner.functions[fname]).line
-                    return Provenance("per-row", result.origin, result.via or f"{fname}() ({owner._rel()}:{line})")
+                    return Provenance("per-row", result.origin, result.via or f"{fname}() ({owner._rel()}:{line})",
+                                      result.fixable)
                 return Provenance("call")
         # A call on a per-row value (`uuid4().hex.upper()`), or with one as an
         # argument (`str(uuid4())`, `int(time.time())`).

@@ -80,6 +80,7 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
                 location=op.location,
             )
             tables[table.key] = table
+            history.created_in.add((revision, table.key))
             for col in table.columns.values():
                 _note_default(history, revision, table, col, op.location)
         case ops.DropTable():
@@ -155,6 +156,8 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
                     table.columns[c].nullable = False
         case ops.Backfill():
             table = _table(history, op.table, op.schema)
+            if (revision, table.key) in history.created_in:
+                return  # created empty by this same revision: nothing to backfill
             history.backfills.append(
                 BackfillSet(revision, table.name, table.schema, op.column, op.value,
                             table.is_key_column(op.column), table.key_reason(op.column), op.location)
