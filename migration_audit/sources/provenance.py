@@ -301,30 +301,21 @@ class _Module:
             if found.kind == "per-row":
                 return Provenance("per-row", found.origin, found.via or "a functools.partial argument", False)
             return Provenance("callable")
-        target = self._module_attribute(func) if isinstance(func, ast.Attribute) else None
-        if target is not None and target[1] in target[0].functions:
-            owner, fname = target
+        # A project function called at definition (`new_token()`,
+        # `helpers.today()`): what does it return?
+        owner_fn: tuple[_Module, str] | None = None
+        if isinstance(func, ast.Attribute):
+            owner_fn = self._module_attribute(func)
+        elif isinstance(func, ast.Name):
+            owner_fn = (self, func.id) if func.id in self.functions else self._project_symbol(func.id)
+        if owner_fn is not None and owner_fn[1] in owner_fn[0].functions:
+            owner, fname = owner_fn
             result = owner._returns(owner.functions[fname], depth)
             if result.kind == "per-row":
                 line = owner.src.loc(owner.functions[fname]).line
                 return Provenance("per-row", result.origin, result.via or f"{fname}() ({owner._rel()}:{line})",
                                   result.fixable)
             return Provenance("call")
-        # A project function called at definition: what does it return?
-        if isinstance(func, ast.Name):
-            fn_owner: tuple[_Module, str] | None = None
-            if func.id in self.functions:
-                fn_owner = (self, func.id)
-            else:
-                fn_owner = self._project_symbol(func.id)
-            if fn_owner is not None and fn_owner[1] in fn_owner[0].functions:
-                owner, fname = fn_owner
-                result = owner._returns(owner.functions[fname], depth)
-                if result.kind == "per-row":
-                    line = owner.src.loc(owner.functions[fname]).line
-                    return Provenance("per-row", result.origin, result.via or f"{fname}() ({owner._rel()}:{line})",
-                                      result.fixable)
-                return Provenance("call")
         # A call on a per-row value (`uuid4().hex.upper()`), or with one as an
         # argument (`str(uuid4())`, `int(time.time())`).
         if isinstance(func, ast.Attribute):
