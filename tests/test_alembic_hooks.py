@@ -118,6 +118,15 @@ def test_post_write_hook_fails_a_bad_revision(tmp_path: Path) -> None:
     ini = root / "alembic.ini"
     ini.write_text(ini.read_text().replace("[post_write_hooks]\n",
                                            "[post_write_hooks]\nhooks = audit\naudit.type = migration_audit\n"))
+    import alembic
+
+    if tuple(int(x) for x in alembic.__version__.split(".")[:2]) < (1, 18):
+        # No alembic.plugins entry points before 1.18: register from env.py,
+        # which `alembic revision` runs when revision_environment is on.
+        ini.write_text(ini.read_text().replace("[alembic]\n", "[alembic]\nrevision_environment = true\n", 1))
+        env = root / "migrations" / "env.py"
+        env.write_text("from migration_audit.hooks import register_write_hook\nregister_write_hook()\n"
+                       + env.read_text())
     mako = root / "migrations" / "script.py.mako"
     mako.write_text(mako.read_text().replace(
         "    ${upgrades if upgrades else \"pass\"}",
