@@ -9,6 +9,8 @@ import pytest
 from migration_audit.config import Overrides
 from migration_audit.engine import AuditResult, audit
 
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "projects"
 
