@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules: codes, prefixes (MA1) or names, comma-separated")
     check.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="CODES", help="skip these rules: codes, prefixes (MA1) or names, comma-separated")
 
+    check.add_argument("--pending", action="store_true",
+                       help="report only findings in revisions the database has not applied (needs --database-url)")
+    check.add_argument("--database-url", metavar="URL",
+                       help="a database to read the applied revisions from (read only)")
     fixing = check.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true",
                         help="rewrite model defaults that have an unambiguous fix, then report what remains")
@@ -82,7 +86,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
         metadata=args.metadata, script_location=args.script_location, dialect=args.dialect, name=args.name,
         import_timeout=args.import_timeout,
     )
+    if args.pending and not args.database_url:
+        raise UsageError("--pending needs --database-url, the database whose applied revisions to compare with")
     result = audit(Path(args.path), overrides, args.select, args.ignore)
+    if args.pending:
+        from migration_audit.pending import applied_heads, in_revisions, pending_revisions
+
+        history = result.facts.migrations
+        assert history is not None
+        todo = pending_revisions(history, applied_heads(args.database_url))
+        result.findings = in_revisions(result.findings, history, todo)
+        print(f"migration-audit: {len(todo)} pending revision{'s' if len(todo) != 1 else ''}: "
+              f"{', '.join(r for r in history.order if r in todo) or 'none'}", file=sys.stderr)
     if args.fix or args.diff:
         from migration_audit import fix
 

@@ -277,6 +277,53 @@ def chain(*hooks: Hook | None) -> Hook:
     return run
 
 
+# -- before upgrade ---------------------------------------------------------------------
+
+def guard_upgrade(environment: Any) -> None:
+    """Call in env.py after ``context.configure(...)`` and before
+    ``context.run_migrations()``: under ``alembic upgrade``, audit the
+    revisions the database has not applied and refuse to run them when one
+    has an error. ``alembic -x migration_audit=skip upgrade head`` skips the
+    audit, and says so in the log."""
+    import logging
+
+    from alembic.util import CommandError
+
+    from migration_audit.engine import audit
+    from migration_audit.pending import in_revisions, pending_revisions
+
+    config = environment.config
+    if _command_name(config) not in (None, "upgrade") or environment.is_offline_mode():
+        return
+    log = logging.getLogger("migration_audit")
+    for item in getattr(getattr(config, "cmd_opts", None), "x", None) or []:
+        key, _, value = str(item).partition("=")
+        if key.strip() == "migration_audit" and value.strip() == "skip":
+            log.warning("migration-audit: upgrade guard skipped (-x migration_audit=skip)")
+            return
+    heads = tuple(environment.get_context().get_current_heads())
+    section = getattr(config, "config_ini_section", "alembic")
+    result = audit(_project_root(config), Overrides(name=None if section == "alembic" else section), [], [])
+    history = result.facts.migrations
+    assert history is not None
+    todo = pending_revisions(history, heads)
+    errors = [f for f in in_revisions(result.findings, history, todo) if f.severity is Severity.ERROR]
+    if not errors:
+        return
+    from migration_audit.reporters.common import display_path
+
+    text = "\n".join(
+        f"{display_path(f.location, result.project.root)}:{f.location.line}:{f.location.column}: {f.code} "
+        f"[{f.severity}] {f.message}\n    help: {f.help}"
+        for f in errors
+    )
+    raise CommandError(
+        f"migration-audit refused to upgrade: {len(errors)} error{'s' if len(errors) != 1 else ''} in the "
+        f"revisions this database has not applied; nothing was run.\n{text}\n"
+        "Fix the migration, or run `alembic -x migration_audit=skip upgrade head` to apply it anyway."
+    )
+
+
 # -- post-write hook ----------------------------------------------------------------------
 
 def _find_root(path: Path) -> Path:
@@ -331,4 +378,6 @@ def register_write_hook() -> None:
         write_hooks.register("migration_audit")(write_hook)
 
 
-__all__: Sequence[str] = ("process_revision_directives", "chain", "write_hook", "register_write_hook", "MODES")
+__all__: Sequence[str] = (
+    "process_revision_directives", "chain", "guard_upgrade", "write_hook", "register_write_hook", "MODES",
+)

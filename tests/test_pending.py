@@ -1,0 +1,105 @@
+"""Before upgrade: audit only what the database has not applied, and refuse to run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, revision_file
+
+from migration_audit.cli import main
+
+BAD = revision_file("b4d5eed00001", "a75d96017ea7", """
+    op.create_table('tokens',
+        sa.Column('id', sa.String(36), server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f', nullable=False),
+        sa.PrimaryKeyConstraint('id'))
+""")
+
+
+def _alembic(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "alembic"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "alembic"]
+    run = subprocess.run([*cmd, *args], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    run.stderr = run.stdout + run.stderr
+    return run
+
+
+def _state(root: Path) -> tuple[list[str], list[str]]:
+    with sqlite3.connect(root / "shop.db") as db:
+        versions = [r[0] for r in db.execute("SELECT version_num FROM alembic_version")]
+        tables = sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    return versions, tables
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "incident_fixed", root)
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "        with context.begin_transaction():\n            context.run_migrations()\n\n\nif",
+        "        from migration_audit.hooks import guard_upgrade\n\n        guard_upgrade(context)\n"
+        "        with context.begin_transaction():\n            context.run_migrations()\n\n\nif",
+    ))
+    assert "guard_upgrade(context)" in env.read_text()
+    run = _alembic(root, "upgrade", "head")
+    assert run.returncode == 0, run.stderr
+    return root
+
+
+def test_guard_refuses_a_pending_error_and_changes_nothing(shop: Path) -> None:
+    before = _state(shop)
+    (shop / "migrations" / "versions" / "b4d5eed00001_tokens.py").write_text(BAD)
+    run = _alembic(shop, "upgrade", "head")
+    assert run.returncode == 255
+    assert "migration-audit refused to upgrade: 1 error in the revisions this database has not applied" in run.stderr
+    assert "migrations/versions/b4d5eed00001_tokens.py:" in run.stderr and "MA102 [error] tokens.id" in run.stderr
+    assert _state(shop) == before == (["a75d96017ea7"], ["alembic_version", "orders", "users"])
+    # skipping is possible, and logged
+    run = _alembic(shop, "-x", "migration_audit=skip", "upgrade", "head")
+    assert run.returncode == 0, run.stderr
+    assert "upgrade guard skipped (-x migration_audit=skip)" in run.stderr
+    assert _state(shop)[0] == ["b4d5eed00001"]
+
+
+def test_guard_lets_a_fixed_revision_through(shop: Path) -> None:
+    fixed = BAD.replace("server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'",
+                        "server_default=sa.text('(lower(hex(randomblob(16))))')")
+    (shop / "migrations" / "versions" / "b4d5eed00001_tokens.py").write_text(fixed)
+    run = _alembic(shop, "upgrade", "head")
+    assert run.returncode == 0, run.stderr
+    assert _state(shop) == (["b4d5eed00001"], ["alembic_version", "orders", "tokens", "users"])
+
+
+def test_check_pending_reports_only_unapplied_revisions(shop: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # an applied revision with a finding is history: not reported
+    applied = next((shop / "migrations" / "versions").glob("5bf85f361826_*.py"))
+    applied.write_text(applied.read_text().replace("server_default='0'",
+                                                   "server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'"))
+    (shop / "migrations" / "versions" / "b4d5eed00001_tokens.py").write_text(BAD)
+    url = f"sqlite:///{shop / 'shop.db'}"
+    assert main(["check", str(shop), "--pending", "--database-url", url, "--format", "json"]) == 1
+    out, err = capfd.readouterr()
+    assert [(f["code"], f["object"]) for f in json.loads(out)["findings"]] == [("MA102", "tokens.id")]
+    assert "1 pending revision: b4d5eed00001" in err
+    assert main(["check", str(shop), "--format", "json"]) == 1
+    everything = {(f["code"], f["object"]) for f in json.loads(capfd.readouterr().out)["findings"]}
+    assert {("MA102", "orders.total_cents"), ("MA102", "tokens.id")} <= everything
+
+
+def test_pending_needs_a_readable_database(shop: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(shop), "--pending"]) == 2
+    assert "--pending needs --database-url" in capfd.readouterr().err
+    bad = "postgresql+psycopg://auditor:s3cret@127.0.0.1:1/nope"
+    assert main(["check", str(shop), "--pending", "--database-url", bad]) == 2
+    err = capfd.readouterr().err
+    assert "cannot read the applied revisions from postgresql+psycopg://auditor:***@127.0.0.1:1/nope" in err
+    assert "s3cret" not in err
