@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -38,6 +40,17 @@ prepend_sys_path = .
 path_separator = os
 sqlalchemy.url = {url}
 '''
+
+
+def run_alembic(root: Path, *args: str) -> "subprocess.CompletedProcess[str]":
+    """The real `alembic` command in ``root``; ``stderr`` holds both streams
+    (Alembic prints FAILED: to stdout and its log to stderr)."""
+    exe = Path(sys.executable).parent / "alembic"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "alembic"]
+    run = subprocess.run([*cmd, *args], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    run.stderr = run.stdout + run.stderr
+    return run
 
 
 def revision_file(revision: str, down: str | tuple[str, ...] | None, body: str, header: str = "") -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -10,20 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_alembic
 
 SEED = '    token: Mapped[str] = mapped_column(sa.String(36), unique=True, default=str(uuid.uuid4()))\n'
 GOOD = '    note: Mapped[str] = mapped_column(sa.String(50), server_default="")\n'
-
-
-def _alembic(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "alembic"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "alembic"]
-    run = subprocess.run([*cmd, *args], cwd=root, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    # Alembic prints FAILED: to stdout and its log to stderr; read them as one.
-    run.stderr = run.stdout + run.stderr
-    return run
 
 
 def _project(tmp_path: Path, hook_line: str = "process_revision_directives=process_revision_directives,") -> Path:
@@ -36,7 +25,7 @@ def _project(tmp_path: Path, hook_line: str = "process_revision_directives=proce
     text = text.replace("connection=connection, target_metadata=target_metadata\n",
                         f"connection=connection, target_metadata=target_metadata,\n            {hook_line}\n")
     env.write_text(text)
-    assert _alembic(root, "upgrade", "head").returncode == 0
+    assert run_alembic(root, "upgrade", "head").returncode == 0
     return root
 
 
@@ -55,7 +44,7 @@ def test_fail_mode_writes_nothing(tmp_path: Path) -> None:
     root = _project(tmp_path)
     before = _versions(root)
     _add_to_orders(root, SEED)
-    run = _alembic(root, "revision", "--autogenerate", "-m", "add token")
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "add token")
     assert run.returncode == 255, run.stderr
     assert _versions(root) == before
     assert "FAILED: migration-audit stopped this revision (1 error); nothing was written." in run.stderr
@@ -66,7 +55,7 @@ def test_warn_mode_writes_and_prints(tmp_path: Path) -> None:
     root = _project(tmp_path)
     before = _versions(root)
     _add_to_orders(root, SEED)
-    run = _alembic(root, "-x", "migration_audit=warn", "revision", "--autogenerate", "-m", "add token")
+    run = run_alembic(root, "-x", "migration_audit=warn", "revision", "--autogenerate", "-m", "add token")
     assert run.returncode == 0, run.stderr
     assert len(_versions(root) - before) == 1
     assert "app/models.py:39:76: MA101 [error]" in run.stderr
@@ -77,7 +66,7 @@ def test_annotate_mode_puts_the_finding_above_the_operation(tmp_path: Path) -> N
     before = _versions(root)
     (root / "pyproject.toml").write_text('[tool.migration-audit]\nrevision-hook = "annotate"\n')
     _add_to_orders(root, SEED)
-    run = _alembic(root, "revision", "--autogenerate", "-m", "add token")
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "add token")
     assert run.returncode == 0, run.stderr
     [new] = _versions(root) - before
     lines = (root / "migrations" / "versions" / new).read_text().splitlines()
@@ -90,7 +79,7 @@ def test_clean_change_is_written_silently(tmp_path: Path) -> None:
     root = _project(tmp_path)
     before = _versions(root)
     _add_to_orders(root, GOOD)
-    run = _alembic(root, "revision", "--autogenerate", "-m", "add note")
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "add note")
     assert run.returncode == 0, run.stderr
     assert len(_versions(root) - before) == 1
     assert "migration-audit" not in run.stderr
@@ -100,14 +89,14 @@ def test_chain_runs_the_users_hook_too(tmp_path: Path) -> None:
     root = _project(tmp_path, "process_revision_directives=chain(lambda c, r, d: print('USER HOOK'), "
                               "process_revision_directives),")
     _add_to_orders(root, SEED)
-    run = _alembic(root, "revision", "--autogenerate", "-m", "add token")
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "add token")
     assert run.returncode == 255 and "USER HOOK" in run.stdout
 
 
 def test_alembic_check_fails_on_a_frozen_default(tmp_path: Path) -> None:
     root = _project(tmp_path)
     _add_to_orders(root, SEED)
-    run = _alembic(root, "check")
+    run = run_alembic(root, "check")
     assert run.returncode == 255
     assert "MA101 [error] orders.token" in run.stderr
 
@@ -133,14 +122,14 @@ def test_post_write_hook_fails_a_bad_revision(tmp_path: Path) -> None:
         "    op.add_column('users', sa.Column('ref', sa.String(36), unique=True,\n"
         "                  server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'))",
     ))
-    run = _alembic(root, "revision", "-m", "bad template")
+    run = run_alembic(root, "revision", "-m", "bad template")
     assert run.returncode == 255, run.stdout + run.stderr
     assert "migration-audit found problems in" in run.stderr and "the file was written" in run.stderr
     assert "MA102 [error] users.ref (unique)" in run.stderr
     # a clean template passes
     mako.write_text(mako.read_text().replace("unique=True,\n", "\n").replace(
         "server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'", "server_default='x'"))
-    run = _alembic(root, "revision", "-m", "good template")
+    run = run_alembic(root, "revision", "-m", "good template")
     assert run.returncode == 0, run.stderr
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV_PY, FIXTURES, Project, revision_file
+from conftest import ENV_PY, FIXTURES, Project
 
 from migration_audit.cli import main
 from migration_audit.config import Overrides, load_project

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, revision_file
+from conftest import FIXTURES, revision_file, run_alembic
 
 from migration_audit.cli import main
 
@@ -21,15 +18,6 @@ BAD = revision_file("b4d5eed00001", "a75d96017ea7", """
         sa.Column('id', sa.String(36), server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f', nullable=False),
         sa.PrimaryKeyConstraint('id'))
 """)
-
-
-def _alembic(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "alembic"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "alembic"]
-    run = subprocess.run([*cmd, *args], cwd=root, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    run.stderr = run.stdout + run.stderr
-    return run
 
 
 def _state(root: Path) -> tuple[list[str], list[str]]:
@@ -50,7 +38,7 @@ def shop(tmp_path: Path) -> Path:
         "        with context.begin_transaction():\n            context.run_migrations()\n\n\nif",
     ))
     assert "guard_upgrade(context)" in env.read_text()
-    run = _alembic(root, "upgrade", "head")
+    run = run_alembic(root, "upgrade", "head")
     assert run.returncode == 0, run.stderr
     return root
 
@@ -58,13 +46,13 @@ def shop(tmp_path: Path) -> Path:
 def test_guard_refuses_a_pending_error_and_changes_nothing(shop: Path) -> None:
     before = _state(shop)
     (shop / "migrations" / "versions" / "b4d5eed00001_tokens.py").write_text(BAD)
-    run = _alembic(shop, "upgrade", "head")
+    run = run_alembic(shop, "upgrade", "head")
     assert run.returncode == 255
     assert "migration-audit refused to upgrade: 1 error in the revisions this database has not applied" in run.stderr
     assert "migrations/versions/b4d5eed00001_tokens.py:" in run.stderr and "MA102 [error] tokens.id" in run.stderr
     assert _state(shop) == before == (["a75d96017ea7"], ["alembic_version", "orders", "users"])
     # skipping is possible, and logged
-    run = _alembic(shop, "-x", "migration_audit=skip", "upgrade", "head")
+    run = run_alembic(shop, "-x", "migration_audit=skip", "upgrade", "head")
     assert run.returncode == 0, run.stderr
     assert "upgrade guard skipped (-x migration_audit=skip)" in run.stderr
     assert _state(shop)[0] == ["b4d5eed00001"]
@@ -74,7 +62,7 @@ def test_guard_lets_a_fixed_revision_through(shop: Path) -> None:
     fixed = BAD.replace("server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'",
                         "server_default=sa.text('(lower(hex(randomblob(16))))')")
     (shop / "migrations" / "versions" / "b4d5eed00001_tokens.py").write_text(fixed)
-    run = _alembic(shop, "upgrade", "head")
+    run = run_alembic(shop, "upgrade", "head")
     assert run.returncode == 0, run.stderr
     assert _state(shop) == (["b4d5eed00001"], ["alembic_version", "orders", "tokens", "users"])
 

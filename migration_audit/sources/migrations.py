@@ -17,7 +17,7 @@ from pathlib import Path
 from migration_audit.defaults import parse_timestamp
 from migration_audit.facts import Diagnostic, Location, MigrationHistory, Revision
 from migration_audit.sources.migration_ops import UpgradeReader
-from migration_audit.sources.pyexpr import SourceError, SourceFile, literal, module_level, parse_file
+from migration_audit.sources.pyexpr import SourceError, literal, module_level, parse_file
 from migration_audit.sources.replay import replay
 
 _REV_FILE = re.compile(r"(?!\.#|__init__)(.*\.py)$")
