@@ -89,5 +89,6 @@ def test_pending_needs_a_readable_database(shop: Path, capfd: pytest.CaptureFixt
     bad = "postgresql+psycopg://auditor:s3cret@127.0.0.1:1/nope"
     assert main(["check", str(shop), "--pending", "--database-url", bad]) == 2
     err = capfd.readouterr().err
-    assert "cannot read the applied revisions from postgresql+psycopg://auditor:***@127.0.0.1:1/nope" in err
+    # without psycopg (the oldest-dependencies run) it fails earlier, still masked
+    assert "postgresql+psycopg://auditor:***@127.0.0.1:1/nope" in err
     assert "s3cret" not in err
