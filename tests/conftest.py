@@ -138,3 +138,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped, and MIGRATION_AUDIT_NO_SKIPS=1 forbids skips: {reason}"
+
+
+def _scratch_database(env: str, default: str, create: str, drop: str):  # type: ignore[no-untyped-def]
+    """A fresh database on a real server, dropped afterwards; skips with the
+    reason when the server is unreachable (CI turns that skip into a failure)."""
+    import uuid
+
+    sa = pytest.importorskip("sqlalchemy")
+    url = sa.engine.make_url(os.environ.get(env, default))
+    try:
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - unreachable server or missing driver
+        pytest.skip(f"{url.render_as_string(hide_password=True)} unreachable ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0] if str(exc) else ''}); set {env}")
+    name = f"ma_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(create.format(name=name))
+    try:
+        yield url.set(database=name)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(drop.format(name=name))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url():  # type: ignore[no-untyped-def]
+    yield from _scratch_database("MIGRATION_AUDIT_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                                 "CREATE DATABASE {name}", "DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def mysql_url():  # type: ignore[no-untyped-def]
+    yield from _scratch_database("MIGRATION_AUDIT_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test",
+                                 "CREATE DATABASE {name}", "DROP DATABASE IF EXISTS {name}")
