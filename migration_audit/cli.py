@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report only findings in revisions the database has not applied (needs --database-url)")
     check.add_argument("--database-url", metavar="URL",
                        help="a database to read the applied revisions from (read only)")
+    check.add_argument("--version-table", default="alembic_version", metavar="NAME",
+                       help="the table Alembic records applied revisions in (default: alembic_version)")
     fixing = check.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true",
                         help="rewrite model defaults that have an unambiguous fix, then report what remains")
@@ -94,7 +96,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         history = result.facts.migrations
         assert history is not None
-        todo = pending_revisions(history, applied_heads(args.database_url))
+        todo = pending_revisions(history, applied_heads(args.database_url, args.version_table))
         result.findings = in_revisions(result.findings, history, todo)
         print(f"migration-audit: {len(todo)} pending revision{'s' if len(todo) != 1 else ''}: "
               f"{', '.join(r for r in history.order if r in todo) or 'none'}", file=sys.stderr)

@@ -396,7 +396,10 @@ def _metadata_from_env(project: Project, src: SourceFile) -> None:
         )
         return
     imports = Imports.of(src.tree)
-    exprs = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+    if isinstance(value, ast.Dict):  # the multidb template: {"engine1": m1, "engine2": m2}
+        exprs = [v for v in value.values if v is not None]
+    else:
+        exprs = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
     specs: list[str] = []
     for expr in exprs:
         spec = _spec_of(expr, imports)
@@ -415,7 +418,7 @@ def _metadata_from_env(project: Project, src: SourceFile) -> None:
     project.metadata = specs
     # Where a failed import is reported when the traceback shows no project
     # line: the import in env.py that names the metadata's module.
-    root_name = _root_name(exprs[0])
+    root_name = _root_name(exprs[0]) if exprs else None
     node = imports.nodes.get(root_name) if root_name else None
     project.metadata_location = src.loc(node) if node is not None else src.loc(where)
 

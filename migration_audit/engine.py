@@ -30,7 +30,12 @@ class AuditResult:
         }
 
 
-def collect_facts(project: Project, extra_revisions: list[Path] | None = None, probe: bool = True) -> Facts:
+def collect_facts(
+    project: Project,
+    extra_revisions: list[Path] | None = None,
+    probe: bool = True,
+    extra_sys_paths: list[Path] | None = None,
+) -> Facts:
     """Read every source. ``extra_revisions`` are revision files outside the
     version locations (the revision autogenerate is about to write);
     ``probe`` imports the models twice to compare them (MA106)."""
@@ -48,7 +53,8 @@ def collect_facts(project: Project, extra_revisions: list[Path] | None = None, p
     if project.metadata:
         roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
         fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
-        request = Request(project.metadata, project.import_modules, roots, project.sys_paths, project.dialect,
+        sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
+        request = Request(project.metadata, project.import_modules, roots, sys_paths, project.dialect,
                           fallback, project.root)
         results = load_models(request, runs=2 if probe else 1, timeout=project.import_timeout)
         seen: set[str] = set()
@@ -89,12 +95,13 @@ def audit(
     ignore: list[str],
     extra_revisions: list[Path] | None = None,
     probe: bool = True,
+    extra_sys_paths: list[Path] | None = None,
 ) -> AuditResult:
     """Run every enabled rule on the project at ``path``. Raises
     config.UsageError and rules.UnknownRule for bad input."""
     project = load_project(path, overrides)
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
-    facts = collect_facts(project, extra_revisions, probe)
+    facts = collect_facts(project, extra_revisions, probe, extra_sys_paths)
     findings: list[Finding] = []
     for rule in chosen:
         findings.extend(rule().check(facts))

@@ -63,10 +63,14 @@ def _mode(context: Any) -> str:
     if not mode:
         from migration_audit.config import load_project
 
+        from alembic.util import CommandError
+
+        from migration_audit.config import UsageError
+
         try:
             mode = load_project(_project_root(config), Overrides()).revision_hook
-        except Exception:  # noqa: BLE001 - the audit itself reports bad configuration
-            mode = None
+        except UsageError as exc:
+            raise CommandError(f"migration-audit: {exc}") from None
     mode = (mode or DEFAULT_MODE).strip().lower()
     if mode not in MODES:
         from alembic.util import CommandError
@@ -136,6 +140,16 @@ class _Pending:
         )
         self.shown_as = Path(version_path or ".") / self.path.name
 
+    def op_for_table(self, table: str) -> tuple[Any, int] | None:
+        """The first operation on ``table`` (``schema.table`` or ``table``)."""
+        for container, index, _, _ in self.spans:
+            op = container.ops[index]
+            name = getattr(op, "table_name", None)
+            schema = getattr(op, "schema", None)
+            if name is not None and (f"{schema}.{name}" if schema else name) == table:
+                return container, index
+        return None
+
     def op_at(self, line: int) -> tuple[Any, int] | None:
         for container, index, first, last in self.spans:
             if first <= line <= last:
@@ -196,6 +210,8 @@ def _annotate(findings: list[Finding], pending: _Pending, root: Path) -> None:
     for f in findings:
         text = f"migration-audit: {f.code} [{f.severity}] {f.message}\nhelp: {f.help}"
         target = pending.op_at(f.location.line) if f.location.path.resolve() == pending.path.resolve() else None
+        if target is None and f.object:
+            target = pending.op_for_table(f.object.rsplit(".", 1)[0])
         if target is None:
             from migration_audit.reporters.common import display_path
 
@@ -203,6 +219,11 @@ def _annotate(findings: list[Finding], pending: _Pending, root: Path) -> None:
                        f"[{f.severity}] {f.message}\nhelp: {f.help}")
         else:
             container, index = target
+            if f.location.path.resolve() != pending.path.resolve():
+                from migration_audit.reporters.common import display_path
+
+                text = (f"migration-audit: {display_path(f.location, root)}:{f.location.line}: {f.code} "
+                        f"[{f.severity}] {f.message}\nhelp: {f.help}")
             inserts.setdefault((id(container), index), []).append(text)
     for container in pending.script.upgrade_ops_list:
         new_ops = []
@@ -216,19 +237,35 @@ def _annotate(findings: list[Finding], pending: _Pending, root: Path) -> None:
         first.ops[:0] = [comment(text) for text in top]
 
 
+def _audit(config: Any, extra_revisions: list[Path] | None = None) -> Any:
+    """The audit, from inside an Alembic command: the project of the config
+    in use, with env.py's own sys.path (a src/ layout it added) available to
+    the model import; a configuration error is a CommandError, not a
+    traceback."""
+    from alembic.util import CommandError
+
+    from migration_audit.config import UsageError
+    from migration_audit.engine import audit
+    from migration_audit.rules import UnknownRule
+
+    section = getattr(config, "config_ini_section", "alembic")
+    overrides = Overrides(name=None if section == "alembic" else section)
+    extra_paths = [Path(p) for p in sys.path if p and Path(p).is_dir()]
+    try:
+        return audit(_project_root(config), overrides, [], [], extra_revisions=extra_revisions, probe=True,
+                     extra_sys_paths=extra_paths)
+    except (UsageError, UnknownRule) as exc:
+        raise CommandError(f"migration-audit: {exc}") from None
+
+
 def _audit_pending(context: Any, directives: list[Any], mode: str) -> None:
     from alembic.util import CommandError
 
-    from migration_audit.engine import audit
-
     script = directives[0]
     config = context.config
-    root = _project_root(config)
-    section = getattr(config, "config_ini_section", "alembic")
-    overrides = Overrides(name=None if section == "alembic" else section)
     with tempfile.TemporaryDirectory(prefix="migration-audit-") as tmp:
         pending = _Pending(context, script, Path(tmp))
-        result = audit(root, overrides, [], [], extra_revisions=[pending.path], probe=True)
+        result = _audit(config, [pending.path])
         findings = _relevant(result.findings, pending.path, result.project.version_locations)
         findings = [f for f in findings if f.severity >= Severity.WARNING]
         if not findings:
@@ -238,13 +275,17 @@ def _audit_pending(context: Any, directives: list[Any], mode: str) -> None:
         in_check = _command_name(config) == "check"
         if mode == "fail" and errors:
             noun = "error" if len(errors) == 1 else "errors"
+            if in_check:
+                raise CommandError(f"migration-audit found {len(errors)} {noun} in the models or the pending "
+                                   f"operations:\n{text}")
             raise CommandError(
                 f"migration-audit stopped this revision ({len(errors)} {noun}); nothing was written.\n{text}\n"
-                "Fix the model, or run with `-x migration_audit=warn` to write it anyway."
+                "Fix what it reports, or run with `-x migration_audit=warn` to write it anyway."
             )
         if mode == "annotate" and not in_check:
             _annotate(findings, pending, result.project.root)
-        print(text, file=sys.stderr)
+        print(f"migration-audit: {len(findings)} finding{'s' if len(findings) != 1 else ''}:\n{text}",
+              file=sys.stderr)
 
 
 def process_revision_directives(context: Any, revision: Any, directives: list[Any]) -> None:
@@ -252,9 +293,17 @@ def process_revision_directives(context: Any, revision: Any, directives: list[An
     if not directives:
         return  # an earlier hook removed the revision
     script = directives[0]
+    if getattr(script, "_migration_audit_done", False):
+        return  # multi-database env.py calls the hook once per engine
     has_ops = any(not ops.is_empty() for ops in script.upgrade_ops_list)
-    if not has_ops:
-        return  # `alembic revision` without --autogenerate, or nothing changed
+    command = _command_name(context.config)
+    autogenerate = getattr(getattr(context.config, "cmd_opts", None), "autogenerate", None)
+    if not has_ops and command != "check" and not autogenerate:
+        return  # `alembic revision` without --autogenerate: nothing of the models to judge
+    try:
+        script._migration_audit_done = True
+    except AttributeError:  # pragma: no cover - a directive that refuses attributes
+        pass
     mode = _mode(context)
     if mode == "skip":
         print("migration-audit: skipped (-x migration_audit=skip)", file=sys.stderr)
@@ -289,24 +338,29 @@ def guard_upgrade(environment: Any) -> None:
 
     from alembic.util import CommandError
 
-    from migration_audit.engine import audit
-    from migration_audit.pending import in_revisions, pending_revisions
+    from migration_audit.pending import in_revisions
 
     config = environment.config
-    if _command_name(config) not in (None, "upgrade") or environment.is_offline_mode():
+    if _command_name(config) not in (None, "upgrade"):
         return
     log = logging.getLogger("migration_audit")
+    if environment.is_offline_mode():
+        log.warning("migration-audit: upgrade guard not applied in offline (--sql) mode; "
+                    "run `migration-audit check` on the revisions instead")
+        return
     for item in getattr(getattr(config, "cmd_opts", None), "x", None) or []:
         key, _, value = str(item).partition("=")
         if key.strip() == "migration_audit" and value.strip() == "skip":
             log.warning("migration-audit: upgrade guard skipped (-x migration_audit=skip)")
             return
     heads = tuple(environment.get_context().get_current_heads())
-    section = getattr(config, "config_ini_section", "alembic")
-    result = audit(_project_root(config), Overrides(name=None if section == "alembic" else section), [], [])
+    destination = environment.get_revision_argument() or "heads"
+    if isinstance(destination, (tuple, list)):
+        destination = destination[0] if len(destination) == 1 else "heads"
+    result = _audit(config)
     history = result.facts.migrations
     assert history is not None
-    todo = pending_revisions(history, heads)
+    todo = _to_run(environment, destination, heads, history)
     errors = [f for f in in_revisions(result.findings, history, todo) if f.severity is Severity.ERROR]
     if not errors:
         return
@@ -319,9 +373,23 @@ def guard_upgrade(environment: Any) -> None:
     )
     raise CommandError(
         f"migration-audit refused to upgrade: {len(errors)} error{'s' if len(errors) != 1 else ''} in the "
-        f"revisions this database has not applied; nothing was run.\n{text}\n"
-        "Fix the migration, or run `alembic -x migration_audit=skip upgrade head` to apply it anyway."
+        f"revisions this upgrade would run; nothing was run.\n{text}\n"
+        f"Fix the migration, or run `alembic -x migration_audit=skip upgrade {destination}` to apply it anyway."
     )
+
+
+def _to_run(environment: Any, destination: str, heads: tuple[str, ...], history: Any) -> set[str]:
+    """The revisions `alembic upgrade <destination>` runs from these heads,
+    as Alembic's own script directory computes them; every unapplied one if
+    it cannot tell."""
+    from migration_audit.pending import pending_revisions
+
+    script = getattr(environment, "script", None) or getattr(environment.get_context(), "script", None)
+    try:
+        revs = script.revision_map.iterate_revisions(destination, heads, implicit_base=True)
+        return {r.revision for r in revs if r is not None}
+    except Exception:  # noqa: BLE001 - an odd target or graph: every unapplied revision, to be safe
+        return pending_revisions(history, heads)
 
 
 # -- post-write hook ----------------------------------------------------------------------
@@ -347,26 +415,26 @@ def write_hook(filename: str, options: Mapping[str, str]) -> None:
 
     path = Path(filename).resolve()
     root = Path(options["project"]).resolve() if options.get("project") else _find_root(path)
-    result = audit(root, Overrides(name=options.get("name")), [], [], probe=True)
-    versions = [v for v in result.project.version_locations]
-    mine = [
-        f for f in result.findings
-        if f.location.path.resolve() == path
-        or not any(f.location.path.resolve().is_relative_to(v.resolve()) for v in versions)
-    ]
-    threshold = Severity.ERROR if options.get("fail_on", "error") == "error" else Severity.WARNING
-    shown = [f for f in mine if f.severity >= Severity.WARNING]
+    mode = (options.get("mode") or "fail").lower()
+    if mode == "skip":
+        return
+    try:
+        result = audit(root, Overrides(name=options.get("name")), [], [], probe=False)
+    except Exception as exc:  # noqa: BLE001 - usage errors: one line, never a traceback
+        raise CommandError(f"migration-audit: {exc}") from None
+    # Only this file: the models are the revision hook's and `check`'s concern.
+    shown = [f for f in result.findings if f.location.path.resolve() == path and f.severity >= Severity.WARNING]
     if not shown:
         return
-    lines = []
-    for f in shown:
-        lines.append(f"{display_path(f.location, result.project.root)}:{f.location.line}:{f.location.column}: "
-                     f"{f.code} [{f.severity}] {f.message}\n    help: {f.help}")
-    text = "\n".join(lines)
-    if any(f.severity >= threshold for f in shown):
+    text = "\n".join(
+        f"{display_path(f.location, result.project.root)}:{f.location.line}:{f.location.column}: "
+        f"{f.code} [{f.severity}] {f.message}\n    help: {f.help}"
+        for f in shown
+    )
+    if mode == "fail" and any(f.severity is Severity.ERROR for f in shown):
         raise CommandError(f"migration-audit found problems in {path.name} (the file was written; fix or delete "
                            f"it):\n{text}")
-    print(text, file=sys.stderr)
+    print(f"migration-audit: {path.name}:\n{text}", file=sys.stderr)
 
 
 def register_write_hook() -> None:

@@ -27,6 +27,11 @@ def applied_heads(url: str, version_table: str = "alembic_version") -> tuple[str
     except Exception as exc:  # noqa: BLE001 - sqlalchemy raises ArgumentError and ValueError here
         raise UsageError(f"--database-url: {exc}") from None
     shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        from pathlib import Path
+
+        if not parsed.database.startswith("file:") and not Path(parsed.database).is_file():
+            raise UsageError(f"{shown}: no such database file (it is not created: migration-audit only reads)")
     try:
         engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
     except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option
@@ -44,6 +49,10 @@ def applied_heads(url: str, version_table: str = "alembic_version") -> tuple[str
                 elif name == "sqlite":
                     conn.exec_driver_sql("PRAGMA query_only = ON")
                 if not sa.inspect(conn).has_table(version_table):
+                    import sys
+
+                    print(f"migration-audit: {shown} has no table {version_table}: every revision counts as "
+                          "pending (--version-table names another one)", file=sys.stderr)
                     return ()
                 rows = conn.execute(sa.text(f"SELECT version_num FROM {version_table}")).scalars().all()
                 return tuple(sorted(str(r) for r in rows))

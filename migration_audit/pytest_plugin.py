@@ -46,6 +46,7 @@ class ProjectAudit:
         return "\n".join(lines)
 
     def assert_clean(self, fail_on: str = "error") -> None:
+        __tracebackhide__ = True  # the failure is the findings, not this frame
         failing = self.at_least(fail_on)
         if failing:
             noun = "finding" if len(failing) == 1 else "findings"
@@ -87,6 +88,7 @@ class AuditItem(pytest.Item):
         self.project = project
 
     def runtest(self) -> None:
+        __tracebackhide__ = True
         fail_on = self.config.getini("migration_audit_fail_on") or "error"
         audit_project(self.project).assert_clean(fail_on)
 

@@ -101,6 +101,47 @@ def test_alembic_check_fails_on_a_frozen_default(tmp_path: Path) -> None:
     assert "MA101 [error] orders.token" in run.stderr
 
 
+def test_frozen_default_on_an_existing_column_is_caught_without_schema_change(tmp_path: Path) -> None:
+    """The incident itself: only the Python-side default changes, so
+    autogenerate finds no operation, and the hook must still judge the model."""
+    root = _project(tmp_path)
+    models = root / "app" / "models.py"
+    models.write_text(models.read_text().replace("default=lambda: str(uuid.uuid4())", "default=str(uuid.uuid4())", 1))
+    check = run_alembic(root, "check")
+    assert check.returncode == 255
+    assert "migration-audit found 1 error in the models or the pending operations" in check.stderr
+    before = _versions(root)
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "nothing")
+    assert run.returncode == 255 and _versions(root) == before
+    # a plain `alembic revision` (no autogenerate) is not the hook's business
+    assert run_alembic(root, "revision", "-m", "manual").returncode == 0
+
+
+def test_bad_configuration_is_a_clean_failure(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "pyproject.toml").write_text('[tool.migration-audit]\nrevision-hook = "warnn"\n')
+    _add_to_orders(root, GOOD)
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "x")
+    assert run.returncode == 255
+    assert "FAILED: migration-audit:" in run.stderr and "revision-hook must be one of" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_env_py_sys_path_reaches_the_model_import(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "src").mkdir()
+    shutil.move(root / "app", root / "src" / "app")
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("prepend_sys_path = .", "prepend_sys_path = ."))
+    env = root / "migrations" / "env.py"
+    env.write_text("import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'src'))\n"
+                   + env.read_text())
+    _add_to_orders(root / "src", SEED)
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "x")
+    assert run.returncode == 255, run.stderr
+    assert "MA101 [error] orders.token" in run.stderr and "MA002" not in run.stderr
+
+
 def test_post_write_hook_fails_a_bad_revision(tmp_path: Path) -> None:
     root = tmp_path / "shop"
     shutil.copytree(FIXTURES / "incident_fixed", root)
@@ -122,10 +163,12 @@ def test_post_write_hook_fails_a_bad_revision(tmp_path: Path) -> None:
         "    op.add_column('users', sa.Column('ref', sa.String(36), unique=True,\n"
         "                  server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'))",
     ))
+    models = root / "app" / "models.py"  # a model error is not this file's problem
+    models.write_text(models.read_text().replace("default=lambda: str(uuid.uuid4())", "default=str(uuid.uuid4())"))
     run = run_alembic(root, "revision", "-m", "bad template")
     assert run.returncode == 255, run.stdout + run.stderr
     assert "migration-audit found problems in" in run.stderr and "the file was written" in run.stderr
-    assert "MA102 [error] users.ref (unique)" in run.stderr
+    assert "MA102 [error] users.ref (unique)" in run.stderr and "MA101" not in run.stderr
     # a clean template passes
     mako.write_text(mako.read_text().replace("unique=True,\n", "\n").replace(
         "server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'", "server_default='x'"))

@@ -48,7 +48,7 @@ def test_guard_refuses_a_pending_error_and_changes_nothing(shop: Path) -> None:
     (shop / "migrations" / "versions" / "b4d5eed00001_tokens.py").write_text(BAD)
     run = run_alembic(shop, "upgrade", "head")
     assert run.returncode == 255
-    assert "migration-audit refused to upgrade: 1 error in the revisions this database has not applied" in run.stderr
+    assert "migration-audit refused to upgrade: 1 error in the revisions this upgrade would run; nothing was run." in run.stderr
     assert "migrations/versions/b4d5eed00001_tokens.py:" in run.stderr and "MA102 [error] tokens.id" in run.stderr
     assert _state(shop) == before == (["a75d96017ea7"], ["alembic_version", "orders", "users"])
     # skipping is possible, and logged
@@ -56,6 +56,18 @@ def test_guard_refuses_a_pending_error_and_changes_nothing(shop: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "upgrade guard skipped (-x migration_audit=skip)" in run.stderr
     assert _state(shop)[0] == ["b4d5eed00001"]
+
+
+def test_guard_judges_only_the_revisions_this_upgrade_runs(shop: Path) -> None:
+    run = run_alembic(shop, "downgrade", "5bf85f361826")
+    assert run.returncode == 0, run.stderr
+    (shop / "migrations" / "versions" / "b4d5eed00001_tokens.py").write_text(BAD)
+    # the bad revision comes after a75d96017ea7: upgrading to that is fine
+    run = run_alembic(shop, "upgrade", "a75d96017ea7")
+    assert run.returncode == 0, run.stderr
+    run = run_alembic(shop, "upgrade", "+1")
+    assert run.returncode == 255
+    assert "alembic -x migration_audit=skip upgrade +1" in run.stderr
 
 
 def test_guard_lets_a_fixed_revision_through(shop: Path) -> None:
@@ -92,3 +104,16 @@ def test_pending_needs_a_readable_database(shop: Path, capfd: pytest.CaptureFixt
     # without psycopg (the oldest-dependencies run) it fails earlier, still masked
     assert "postgresql+psycopg://auditor:***@127.0.0.1:1/nope" in err
     assert "s3cret" not in err
+
+
+def test_pending_never_creates_a_database_and_reads_another_version_table(
+        shop: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    missing = shop / "nonexistent.db"
+    assert main(["check", str(shop), "--pending", "--database-url", f"sqlite:///{missing}"]) == 2
+    assert "no such database file (it is not created: migration-audit only reads)" in capfd.readouterr().err
+    assert not missing.exists()
+    url = f"sqlite:///{shop / 'shop.db'}"
+    assert main(["check", str(shop), "--pending", "--database-url", url, "--version-table", "my_versions"]) == 0
+    err = capfd.readouterr().err
+    assert "has no table my_versions: every revision counts as pending" in err
+    assert "3 pending revisions: 7fc4fcfea105, 5bf85f361826, a75d96017ea7" in err

@@ -160,3 +160,18 @@ def test_duplicate_revision_names_both_paths(project: Project) -> None:
     assert [f.message for f in result.findings] == [
         "revision id a1 is defined twice: in versions/postgresql/a1_x.py and versions/sqlite/a1_x.py"
     ]
+
+
+def test_multidb_template(project: Project) -> None:
+    project.models(BASE, "app/base.py")
+    project.models(MODEL.format(base="app.base"), "app/widgets.py")
+    project.write("migrations/env.py", "from app.widgets import Base\n"
+                                       "target_metadata = {'engine1': Base.metadata, 'engine2': Base.metadata}\n")
+    project.revision("a1", None, """
+        globals()[f"upgrade_{engine_name}"]()
+    """, header="\n\ndef upgrade_engine1():\n    pass\n\n\ndef upgrade_engine2():\n"
+                "    op.create_table('things', sa.Column('id', sa.String(36), primary_key=True,\n"
+                "                    server_default='3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f'))\n")
+    assert load_project(project.root, Overrides()).metadata == ["app.widgets:Base.metadata"] * 2
+    got = [(f.code, f.object) for f in project.audit(select=["MA101", "MA102"]).findings]
+    assert sorted(got) == [("MA101", "widgets.id"), ("MA102", "things.id")]

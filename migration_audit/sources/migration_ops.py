@@ -49,6 +49,7 @@ class UpgradeReader:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
         self._inlining: list[str] = []
+        self._called: set[str] = set()
         self._provenance = ModuleIndex([])  # this file only: migrations never pull in project code
 
     def _server_default(self, node: ast.AST) -> DefaultValue | None:
@@ -67,7 +68,15 @@ class UpgradeReader:
         if fn is None:
             return []
         self._inlining.append("upgrade")
-        return list(self._body(fn.body, {}))
+        result = list(self._body(fn.body, {}))
+        # The multidb template dispatches with globals()[f"upgrade_{engine_name}"]():
+        # read every upgrade_<engine>() it could call.
+        for name, other in self.functions.items():
+            if name.startswith("upgrade_") and name not in self._called:
+                self._inlining.append(name)
+                result.extend(self._body(other.body, {}))
+                self._inlining.pop()
+        return result
 
     # -- statements ---------------------------------------------------
     def _body(self, stmts: list[ast.stmt], batches: dict[str, tuple[str, str | None]]) -> Iterator[ops.Op]:
@@ -136,6 +145,7 @@ class UpgradeReader:
             if func.id in self._inlining or len(self._inlining) > _MAX_INLINE_DEPTH:
                 return
             self._inlining.append(func.id)
+            self._called.add(func.id)
             try:
                 yield from self._body(self.functions[func.id].body, batches)
             finally:
