@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from migration_audit import rules as rule_registry
 from migration_audit.config import Overrides, Project, load_project
@@ -35,6 +36,7 @@ def collect_facts(
     extra_revisions: list[Path] | None = None,
     probe: bool = True,
     extra_sys_paths: list[Path] | None = None,
+    metadata_objects: list[Any] | None = None,
 ) -> Facts:
     """Read every source. ``extra_revisions`` are revision files outside the
     version locations (the revision autogenerate is about to write);
@@ -50,7 +52,18 @@ def collect_facts(
         extra_revisions,
     )
     files = facts.migrations.files
-    if project.metadata:
+    if metadata_objects is not None:
+        # Inside an Alembic command: env.py has imported the models already.
+        from migration_audit.sources.locate import SourceIndex
+        from migration_audit.sources.models import model_schema, project_module_files
+
+        roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
+        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
+        index = SourceIndex(project.root)
+        index.module_files = project_module_files(roots)
+        facts.models = model_schema(metadata_objects, project.dialect, index, fallback, roots)
+        files += len({c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location})
+    elif project.metadata:
         roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
         fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
         sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
@@ -96,12 +109,13 @@ def audit(
     extra_revisions: list[Path] | None = None,
     probe: bool = True,
     extra_sys_paths: list[Path] | None = None,
+    metadata_objects: list[Any] | None = None,
 ) -> AuditResult:
     """Run every enabled rule on the project at ``path``. Raises
     config.UsageError and rules.UnknownRule for bad input."""
     project = load_project(path, overrides)
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
-    facts = collect_facts(project, extra_revisions, probe, extra_sys_paths)
+    facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects)
     findings: list[Finding] = []
     for rule in chosen:
         findings.extend(rule().check(facts))

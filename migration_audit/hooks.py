@@ -237,7 +237,22 @@ def _annotate(findings: list[Finding], pending: _Pending, root: Path) -> None:
         first.ops[:0] = [comment(text) for text in top]
 
 
-def _audit(config: Any, extra_revisions: list[Path] | None = None) -> Any:
+def _metadata_of(context: Any) -> list[Any] | None:
+    """The MetaData env.py handed to context.configure(), if any."""
+    from sqlalchemy import MetaData
+
+    opts = getattr(context, "opts", None) or {}
+    target = opts.get("target_metadata")
+    if isinstance(target, MetaData):
+        return [target]
+    if isinstance(target, dict):
+        target = list(target.values())
+    if isinstance(target, (list, tuple)) and target and all(isinstance(m, MetaData) for m in target):
+        return list(target)
+    return None
+
+
+def _audit(config: Any, extra_revisions: list[Path] | None = None, metadata: list[Any] | None = None) -> Any:
     """The audit, from inside an Alembic command: the project of the config
     in use, with env.py's own sys.path (a src/ layout it added) available to
     the model import; a configuration error is a CommandError, not a
@@ -253,7 +268,7 @@ def _audit(config: Any, extra_revisions: list[Path] | None = None) -> Any:
     extra_paths = [Path(p) for p in sys.path if p and Path(p).is_dir()]
     try:
         return audit(_project_root(config), overrides, [], [], extra_revisions=extra_revisions, probe=True,
-                     extra_sys_paths=extra_paths)
+                     extra_sys_paths=extra_paths, metadata_objects=metadata)
     except (UsageError, UnknownRule) as exc:
         raise CommandError(f"migration-audit: {exc}") from None
 
@@ -265,7 +280,10 @@ def _audit_pending(context: Any, directives: list[Any], mode: str) -> None:
     config = context.config
     with tempfile.TemporaryDirectory(prefix="migration-audit-") as tmp:
         pending = _Pending(context, script, Path(tmp))
-        result = _audit(config, [pending.path])
+        # The models env.py already imported: no second import, so the hook
+        # costs little next to autogenerate itself (`check` also runs the
+        # two-import nondeterminism probe).
+        result = _audit(config, [pending.path], _metadata_of(context))
         findings = _relevant(result.findings, pending.path, result.project.version_locations)
         findings = [f for f in findings if f.severity >= Severity.WARNING]
         if not findings:
