@@ -34,16 +34,20 @@ class SourceIndex:
         self._files: dict[Path, SourceFile | None] = {}
         self._classes: dict[Path, dict[str, ast.ClassDef]] = {}
         self._tables: dict[str, list[tuple[SourceFile, ast.Call]]] | None = None
+        self._class_nodes: dict[type, tuple[SourceFile, ast.ClassDef] | None] = {}
         self.module_files: list[Path] = []
 
     def file(self, path: Path) -> SourceFile | None:
-        path = path.resolve()
-        if path not in self._files:
+        if path in self._files:  # cached under the name asked for: resolve() is a syscall per part
+            return self._files[path]
+        resolved = path.resolve()
+        if resolved not in self._files:
             try:
-                self._files[path] = parse_file(path)
+                self._files[resolved] = parse_file(resolved)
             except SourceError:
-                self._files[path] = None
-        return self._files[path]
+                self._files[resolved] = None
+        self._files[path] = self._files[resolved]
+        return self._files[resolved]
 
     def _class_defs(self, src: SourceFile) -> dict[str, ast.ClassDef]:
         if src.path not in self._classes:
@@ -66,17 +70,19 @@ class SourceIndex:
         return self._classes[src.path]
 
     def class_node(self, cls: type) -> tuple[SourceFile, ast.ClassDef] | None:
+        if cls in self._class_nodes:
+            return self._class_nodes[cls]
+        found: tuple[SourceFile, ast.ClassDef] | None = None
         try:
             filename = inspect.getsourcefile(cls)
         except (TypeError, OSError):
-            return None
-        if not filename:
-            return None
-        src = self.file(Path(filename))
-        if src is None:
-            return None
-        node = self._class_defs(src).get(cls.__qualname__)
-        return (src, node) if node is not None else None
+            filename = None
+        src = self.file(Path(filename)) if filename else None
+        if src is not None:
+            node = self._class_defs(src).get(cls.__qualname__)
+            found = (src, node) if node is not None else None
+        self._class_nodes[cls] = found
+        return found
 
     @staticmethod
     def attribute_value(cls_node: ast.ClassDef, key: str) -> ast.AST | None:

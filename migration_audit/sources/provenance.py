@@ -79,15 +79,17 @@ class ModuleIndex:
         self.search = search
         self._by_path: dict[Path, _Module | None] = {}
 
-    def module(self, path: Path) -> _Module | None:
-        path = path.resolve()
-        if path not in self._by_path:
+    def module(self, path: Path, src: SourceFile | None = None) -> _Module | None:
+        """The module at ``path``, reusing ``src`` when the caller parsed it."""
+        if path in self._by_path:
+            return self._by_path[path]
+        if src is None:
             try:
-                src = parse_file(path)
+                src = parse_file(path.resolve())
             except SourceError:
                 self._by_path[path] = None
-            else:
-                self._by_path[path] = _Module(src, self)
+                return None
+        self._by_path[path] = _Module(src, self)
         return self._by_path[path]
 
     def module_named(self, dotted: str) -> _Module | None:
@@ -99,7 +101,7 @@ class ModuleIndex:
         return None
 
     def classify(self, src: SourceFile, node: ast.AST) -> Provenance:
-        module = self.module(src.path)
+        module = self.module(src.path, src)
         if module is None:  # pragma: no cover - the file parsed once already
             return UNKNOWN
         return module.classify(node, 0)

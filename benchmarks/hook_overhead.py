@@ -1,0 +1,65 @@
+"""How much the revision hook adds to `alembic revision --autogenerate`.
+
+Generates a 300-table project, upgrades it on SQLite, adds one column to a
+model, then times `alembic revision --autogenerate` with and without the
+hook (whole processes, alternating, median of --runs each) and prints both
+medians and the ratio.
+
+    python benchmarks/hook_overhead.py [--tables 300] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+
+def _alembic(root: Path, *args: str, hook: bool) -> float:
+    env = {**os.environ, "MIGRATION_AUDIT_BENCH_HOOK": "1" if hook else "0", "PYTHONWARNINGS": "ignore"}
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "alembic", *args], cwd=root, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if run.returncode != 0:
+        raise SystemExit(f"alembic {' '.join(args)} failed:\n{run.stdout}{run.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tables", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "bench"
+        generate(root, args.tables, 30)
+        _alembic(root, "upgrade", "head", hook=False)
+        models = root / "bench" / "models.py"
+        models.write_text(models.read_text().replace(
+            "    __tablename__ = 'table_0000'\n",
+            "    __tablename__ = 'table_0000'\n    added = sa.Column(sa.String(10), server_default='x')\n"))
+        versions = root / "migrations" / "versions"
+        before = set(versions.iterdir())
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(args.runs):
+            for hook in (False, True):
+                times[hook].append(_alembic(root, "revision", "--autogenerate", "-m", "added", hook=hook))
+                for path in set(versions.iterdir()) - before:
+                    path.unlink()
+        without, with_hook = statistics.median(times[False]), statistics.median(times[True])
+        print(f"tables={args.tables} runs={args.runs}")
+        print(f"alembic revision --autogenerate without the hook: {without:.3f} s (median)")
+        print(f"alembic revision --autogenerate with the hook:    {with_hook:.3f} s (median)")
+        print(f"overhead: {(with_hook / without - 1) * 100:+.1f} %")
+
+
+if __name__ == "__main__":
+    main()
