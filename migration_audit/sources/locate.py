@@ -18,6 +18,7 @@ from migration_audit.facts import Location
 from migration_audit.sources.pyexpr import SourceError, SourceFile, parse_file
 
 _COLUMN_CALLS = {"Column", "mapped_column", "Field", "column_property"}
+_LIBRARY_MODULES = {"sqlalchemy", "sqlmodel", "pydantic", "builtins", "typing", "abc", "flask_sqlalchemy"}
 
 
 def _call_name(func: ast.AST) -> str | None:
@@ -73,9 +74,17 @@ class SourceIndex:
         if cls in self._class_nodes:
             return self._class_nodes[cls]
         found: tuple[SourceFile, ast.ClassDef] | None = None
+        module = getattr(cls, "__module__", "") or ""
+        if module.split(".")[0] in _LIBRARY_MODULES:
+            # DeclarativeBase, SQLModel, pydantic's BaseModel…: never the
+            # place a project column is defined, and big files to parse.
+            self._class_nodes[cls] = None
+            return None
         try:
             filename = inspect.getsourcefile(cls)
         except (TypeError, OSError):
+            filename = None
+        if filename and any(part in ("site-packages", "dist-packages") for part in Path(filename).parts):
             filename = None
         src = self.file(Path(filename)) if filename else None
         if src is not None:
