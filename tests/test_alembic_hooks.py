@@ -16,8 +16,17 @@ GOOD = '    note: Mapped[str] = mapped_column(sa.String(50), server_default="")\
 
 
 def _project(tmp_path: Path, hook_line: str = "process_revision_directives=process_revision_directives,") -> Path:
+    return _project_on(tmp_path, None, hook_line)
+
+
+def _project_on(tmp_path: Path, url: str | None,
+                hook_line: str = "process_revision_directives=process_revision_directives,") -> Path:
     root = tmp_path / "shop"
     shutil.copytree(FIXTURES / "incident_fixed", root)
+    if url is not None:
+        ini = root / "alembic.ini"
+        ini.write_text(ini.read_text().replace("sqlalchemy.url = sqlite:///shop.db",
+                                               "sqlalchemy.url = " + url.replace("%", "%%")))
     env = root / "migrations" / "env.py"
     text = env.read_text()
     text = text.replace("from app.models import Base\n",
@@ -186,3 +195,24 @@ def test_plugin_entry_point_registers_the_hook_type() -> None:
                           "print('migration_audit' in write_hooks._registry)"],
                          capture_output=True, text=True, timeout=60)
     assert run.stdout.strip() == "True", run.stderr
+
+
+def test_revision_hook_on_postgresql(tmp_path: Path, pg_url: object) -> None:
+    pytest.importorskip("psycopg")
+    root = _project_on(tmp_path, str(pg_url.render_as_string(hide_password=False)))  # type: ignore[attr-defined]
+    before = _versions(root)
+    _add_to_orders(root, SEED)
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "add token")
+    assert run.returncode == 255, run.stderr
+    assert _versions(root) == before
+    assert "app/models.py:39:76: MA101 [error] orders.token (unique)" in run.stderr
+    run = run_alembic(root, "-x", "migration_audit=annotate", "revision", "--autogenerate", "-m", "add token")
+    assert run.returncode == 0, run.stderr
+    [new] = _versions(root) - before
+    text = (root / "migrations" / "versions" / new).read_text()
+    assert text.index("# migration-audit: app/models.py:39: MA101") < text.index("op.add_column('orders'")
+    models = root / "app" / "models.py"
+    models.write_text(models.read_text().replace(SEED, GOOD))
+    (root / "migrations" / "versions" / new).unlink()
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "add note")
+    assert run.returncode == 0 and "migration-audit" not in run.stderr, run.stderr
