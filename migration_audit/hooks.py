@@ -170,20 +170,18 @@ def _relevant(findings: list[Finding], pending: Path, versions: list[Path]) -> l
     return out
 
 
-def _format(findings: list[Finding], root: Path, pending: _Pending) -> str:
-    from migration_audit.reporters.common import display_path
+def _format(findings: list[Finding], root: Path, pending: _Pending | None = None) -> str:
+    """The findings as text; one in the pending revision is shown at the
+    path it is about to be written to (its lines are not final yet)."""
+    from migration_audit.reporters.common import display_path, format_finding
 
-    lines = []
+    out = []
     for f in findings:
-        loc = f.location
-        where = (
-            f"{display_path(Location(pending.shown_as, loc.line, loc.column), root)} (about to be written)"
-            if loc.path.resolve() == pending.path.resolve()
-            else f"{display_path(loc, root)}:{loc.line}:{loc.column}"
-        )
-        lines.append(f"{where}: {f.code} [{f.severity}] {f.message}")
-        lines.append(f"    help: {f.help}")
-    return "\n".join(lines)
+        where = None
+        if pending is not None and f.location.path.resolve() == pending.path.resolve():
+            where = f"{display_path(Location(pending.shown_as), root)} (about to be written)"
+        out.append(format_finding(f, root, where))
+    return "\n".join(out)
 
 
 @functools.cache
@@ -207,23 +205,20 @@ def _annotate(findings: list[Finding], pending: _Pending, root: Path) -> None:
     comment = _comment_op()
     inserts: dict[tuple[int, int], list[str]] = {}
     top: list[str] = []
+    from migration_audit.reporters.common import display_path
+
     for f in findings:
-        text = f"migration-audit: {f.code} [{f.severity}] {f.message}\nhelp: {f.help}"
-        target = pending.op_at(f.location.line) if f.location.path.resolve() == pending.path.resolve() else None
+        in_pending = f.location.path.resolve() == pending.path.resolve()
+        # In the revision itself the comment sits on the spot; elsewhere it says where.
+        where = "" if in_pending else f"{display_path(f.location, root)}:{f.location.line}: "
+        text = f"migration-audit: {where}{f.code} [{f.severity}] {f.message}\nhelp: {f.help}"
+        target = pending.op_at(f.location.line) if in_pending else None
         if target is None and f.object:
             target = pending.op_for_table(f.object.rsplit(".", 1)[0])
         if target is None:
-            from migration_audit.reporters.common import display_path
-
-            top.append(f"migration-audit: {display_path(f.location, root)}:{f.location.line}: {f.code} "
-                       f"[{f.severity}] {f.message}\nhelp: {f.help}")
+            top.append(text)
         else:
             container, index = target
-            if f.location.path.resolve() != pending.path.resolve():
-                from migration_audit.reporters.common import display_path
-
-                text = (f"migration-audit: {display_path(f.location, root)}:{f.location.line}: {f.code} "
-                        f"[{f.severity}] {f.message}\nhelp: {f.help}")
             inserts.setdefault((id(container), index), []).append(text)
     for container in pending.script.upgrade_ops_list:
         new_ops = []
@@ -382,13 +377,7 @@ def guard_upgrade(environment: Any) -> None:
     errors = [f for f in in_revisions(result.findings, history, todo) if f.severity is Severity.ERROR]
     if not errors:
         return
-    from migration_audit.reporters.common import display_path
-
-    text = "\n".join(
-        f"{display_path(f.location, result.project.root)}:{f.location.line}:{f.location.column}: {f.code} "
-        f"[{f.severity}] {f.message}\n    help: {f.help}"
-        for f in errors
-    )
+    text = _format(errors, result.project.root)
     raise CommandError(
         f"migration-audit refused to upgrade: {len(errors)} error{'s' if len(errors) != 1 else ''} in the "
         f"revisions this upgrade would run; nothing was run.\n{text}\n"
@@ -423,13 +412,12 @@ def _find_root(path: Path) -> Path:
 
 
 def write_hook(filename: str, options: Mapping[str, str]) -> None:
-    """The ``migration_audit`` post-write hook: audit the revision just
-    written, with the whole chain and the models; fail the command on errors
+    """The ``migration_audit`` post-write hook: audit the project and report
+    the findings in the revision just written; fail the command on errors
     (Alembic has already written the file; it stays, and the message says so)."""
     from alembic.util import CommandError
 
     from migration_audit.engine import audit
-    from migration_audit.reporters.common import display_path
 
     path = Path(filename).resolve()
     root = Path(options["project"]).resolve() if options.get("project") else _find_root(path)
@@ -444,11 +432,7 @@ def write_hook(filename: str, options: Mapping[str, str]) -> None:
     shown = [f for f in result.findings if f.location.path.resolve() == path and f.severity >= Severity.WARNING]
     if not shown:
         return
-    text = "\n".join(
-        f"{display_path(f.location, result.project.root)}:{f.location.line}:{f.location.column}: "
-        f"{f.code} [{f.severity}] {f.message}\n    help: {f.help}"
-        for f in shown
-    )
+    text = _format(shown, result.project.root)
     if mode == "fail" and any(f.severity is Severity.ERROR for f in shown):
         raise CommandError(f"migration-audit found problems in {path.name} (the file was written; fix or delete "
                            f"it):\n{text}")

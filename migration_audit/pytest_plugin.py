@@ -37,13 +37,9 @@ class ProjectAudit:
         return [f for f in self.findings if f.severity >= _LEVELS[fail_on]]
 
     def report(self, findings: list[Finding] | None = None) -> str:
-        from migration_audit.reporters.common import display_path
+        from migration_audit.reporters.common import format_finding
 
-        lines = []
-        for f in self.findings if findings is None else findings:
-            lines.append(f"{display_path(f.location, self.root)}:{f.location.line}:{f.location.column}: "
-                         f"{f.code} [{f.severity}] {f.message}\n    help: {f.help}")
-        return "\n".join(lines)
+        return "\n".join(format_finding(f, self.root) for f in (self.findings if findings is None else findings))
 
     def assert_clean(self, fail_on: str = "error") -> None:
         __tracebackhide__ = True  # the failure is the findings, not this frame

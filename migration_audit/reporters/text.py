@@ -7,7 +7,7 @@ from collections import Counter
 
 from migration_audit.engine import AuditResult
 from migration_audit.findings import Severity
-from migration_audit.reporters.common import display_path
+from migration_audit.reporters.common import display_path, format_finding
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _RESET = "\033[0m"
@@ -22,12 +22,11 @@ def render_text(result: AuditResult, color: bool = False) -> str:
     lines: list[str] = []
     root = result.project.root
     for f in result.findings:
+        if not color:
+            lines.append(format_finding(f, root))
+            continue
         where = f"{display_path(f.location, root)}:{f.location.line}:{f.location.column}:"
-        sev = f"[{f.severity}]"
-        if color:
-            where = f"{_BOLD}{where}{_RESET}"
-            sev = f"{_COLORS[f.severity]}{sev}{_RESET}"
-        lines.append(f"{where} {f.code} {sev} {f.message}")
+        lines.append(f"{_BOLD}{where}{_RESET} {f.code} {_COLORS[f.severity]}[{f.severity}]{_RESET} {f.message}")
         lines.append(f"    help: {f.help}")
     s = result.summary()
     scope = ", ".join(_count(s[k], k[:-1]) for k in ("files", "revisions", "tables"))
