@@ -113,7 +113,21 @@ def audit(
 ) -> AuditResult:
     """Run every enabled rule on the project at ``path``. Raises
     config.UsageError and rules.UnknownRule for bad input."""
-    project = load_project(path, overrides)
+    return audit_project(load_project(path, overrides), select, ignore, extra_revisions, probe, extra_sys_paths,
+                         metadata_objects)
+
+
+def audit_project(
+    project: Project,
+    select: list[str],
+    ignore: list[str],
+    extra_revisions: list[Path] | None = None,
+    probe: bool = True,
+    extra_sys_paths: list[Path] | None = None,
+    metadata_objects: list[Any] | None = None,
+) -> AuditResult:
+    """:func:`audit` for a project already loaded (the Alembic hooks load it
+    once to read their mode too)."""
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
     facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects)
     findings: list[Finding] = []

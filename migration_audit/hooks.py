@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from migration_audit.config import Overrides
+from migration_audit.config import Overrides, Project
 from migration_audit.facts import Location
 from migration_audit.findings import Finding, Severity
 
@@ -50,27 +50,33 @@ def _project_root(config: Any) -> Path:
     return Path.cwd()
 
 
-def _mode(context: Any) -> str:
-    config = context.config
-    mode: str | None = None
-    # `alembic -x migration_audit=warn ...` (what EnvironmentContext.get_x_argument reads)
+def _x_argument(config: Any) -> str | None:
+    """``alembic -x migration_audit=VALUE`` (what EnvironmentContext.get_x_argument reads)."""
+    value: str | None = None
     for item in getattr(getattr(config, "cmd_opts", None), "x", None) or []:
-        key, _, value = str(item).partition("=")
+        key, _, rest = str(item).partition("=")
         if key.strip() == "migration_audit":
-            mode = value
-    if not mode:
-        mode = config.get_main_option("migration_audit.mode")
-    if not mode:
-        from migration_audit.config import load_project
+            value = rest.strip()
+    return value
 
-        from alembic.util import CommandError
 
-        from migration_audit.config import UsageError
+def _project(config: Any) -> Project:
+    """The project of the Alembic config in use (its ini section too), loaded
+    once per hook; bad configuration is a CommandError, not a traceback."""
+    from alembic.util import CommandError
 
-        try:
-            mode = load_project(_project_root(config), Overrides()).revision_hook
-        except UsageError as exc:
-            raise CommandError(f"migration-audit: {exc}") from None
+    from migration_audit.config import UsageError, load_project
+
+    section = getattr(config, "config_ini_section", "alembic")
+    try:
+        return load_project(_project_root(config), Overrides(name=None if section == "alembic" else section))
+    except UsageError as exc:
+        raise CommandError(f"migration-audit: {exc}") from None
+
+
+def _mode(context: Any, project: Project) -> str:
+    config = context.config
+    mode = _x_argument(config) or config.get_main_option("migration_audit.mode") or project.revision_hook
     mode = (mode or DEFAULT_MODE).strip().lower()
     if mode not in MODES:
         from alembic.util import CommandError
@@ -247,28 +253,25 @@ def _metadata_of(context: Any) -> list[Any] | None:
     return None
 
 
-def _audit(config: Any, extra_revisions: list[Path] | None = None, metadata: list[Any] | None = None) -> Any:
-    """The audit, from inside an Alembic command: the project of the config
-    in use, with env.py's own sys.path (a src/ layout it added) available to
-    the model import; a configuration error is a CommandError, not a
-    traceback."""
+def _audit(project: Project, extra_revisions: list[Path] | None = None, metadata: list[Any] | None = None) -> Any:
+    """The audit, from inside an Alembic command, with env.py's own sys.path
+    (a src/ layout it added) available to a model import; a rule-selection
+    error is a CommandError, not a traceback."""
     from alembic.util import CommandError
 
     from migration_audit.config import UsageError
-    from migration_audit.engine import audit
+    from migration_audit.engine import audit_project
     from migration_audit.rules import UnknownRule
 
-    section = getattr(config, "config_ini_section", "alembic")
-    overrides = Overrides(name=None if section == "alembic" else section)
     extra_paths = [Path(p) for p in sys.path if p and Path(p).is_dir()]
     try:
-        return audit(_project_root(config), overrides, [], [], extra_revisions=extra_revisions, probe=True,
-                     extra_sys_paths=extra_paths, metadata_objects=metadata)
+        return audit_project(project, [], [], extra_revisions=extra_revisions, probe=True,
+                             extra_sys_paths=extra_paths, metadata_objects=metadata)
     except (UsageError, UnknownRule) as exc:
         raise CommandError(f"migration-audit: {exc}") from None
 
 
-def _audit_pending(context: Any, directives: list[Any], mode: str) -> None:
+def _audit_pending(context: Any, directives: list[Any], mode: str, project: Project) -> None:
     from alembic.util import CommandError
 
     script = directives[0]
@@ -278,7 +281,7 @@ def _audit_pending(context: Any, directives: list[Any], mode: str) -> None:
         # The models env.py already imported: no second import, so the hook
         # costs little next to autogenerate itself (`check` also runs the
         # two-import nondeterminism probe).
-        result = _audit(config, [pending.path], _metadata_of(context))
+        result = _audit(project, [pending.path], _metadata_of(context))
         findings = _relevant(result.findings, pending.path, result.project.version_locations)
         findings = [f for f in findings if f.severity >= Severity.WARNING]
         if not findings:
@@ -317,11 +320,12 @@ def process_revision_directives(context: Any, revision: Any, directives: list[An
         script._migration_audit_done = True
     except AttributeError:  # pragma: no cover - a directive that refuses attributes
         pass
-    mode = _mode(context)
+    project = _project(context.config)
+    mode = _mode(context, project)
     if mode == "skip":
         print("migration-audit: skipped (-x migration_audit=skip)", file=sys.stderr)
         return
-    _audit_pending(context, directives, mode)
+    _audit_pending(context, directives, mode, project)
 
 
 def chain(*hooks: Hook | None) -> Hook:
@@ -361,16 +365,14 @@ def guard_upgrade(environment: Any) -> None:
         log.warning("migration-audit: upgrade guard not applied in offline (--sql) mode; "
                     "run `migration-audit check` on the revisions instead")
         return
-    for item in getattr(getattr(config, "cmd_opts", None), "x", None) or []:
-        key, _, value = str(item).partition("=")
-        if key.strip() == "migration_audit" and value.strip() == "skip":
-            log.warning("migration-audit: upgrade guard skipped (-x migration_audit=skip)")
-            return
+    if _x_argument(config) == "skip":
+        log.warning("migration-audit: upgrade guard skipped (-x migration_audit=skip)")
+        return
     heads = tuple(environment.get_context().get_current_heads())
     destination = environment.get_revision_argument() or "heads"
     if isinstance(destination, (tuple, list)):
         destination = destination[0] if len(destination) == 1 else "heads"
-    result = _audit(config)
+    result = _audit(_project(config))
     history = result.facts.migrations
     assert history is not None
     todo = _to_run(environment, destination, heads, history)
