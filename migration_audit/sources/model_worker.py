@@ -84,17 +84,17 @@ def _portable_schema(schema: Schema) -> Schema:
 def work(request: Request) -> Result:
     """In the child: import, read the metadata, return facts."""
     from migration_audit.sources.locate import SourceIndex
-    from migration_audit.sources.models import load_metadata, model_schema, project_imports, project_module_files
+    from migration_audit.sources.models import load_metadata, model_schema, project_module_files
 
     result = Result()
-    with project_imports(request.sys_paths, request.roots):
-        metadatas, result.diagnostics = load_metadata(request.specs, request.import_modules, request.roots,
-                                                      request.fallback, catch_interrupt=True)
-        if metadatas:
-            index = SourceIndex(request.root)
-            index.module_files = project_module_files(request.roots)
-            schema = model_schema(metadatas, request.dialect, index, request.fallback, request.roots)
-            result.schema = _portable_schema(schema)
+    sys.path[:0] = [str(p.resolve()) for p in request.sys_paths]  # a child process: nothing to restore
+    metadatas, result.diagnostics = load_metadata(request.specs, request.import_modules, request.roots,
+                                                  request.fallback)
+    if metadatas:
+        index = SourceIndex(request.root)
+        index.module_files = project_module_files(request.roots)
+        schema = model_schema(metadatas, request.dialect, index, request.fallback, request.roots)
+        result.schema = _portable_schema(schema)
     return result
 
 

@@ -1,20 +1,19 @@
 """Model metadata, imported at run time → facts.
 
 ``module:attr`` names the metadata (``app.models:Base.metadata``, a
-``MetaData``, a declarative base, or anything with a ``.metadata``). Importing
-runs the project's model code, so output it prints is sent to stderr and any
-exception (``SystemExit`` included) becomes a located MA002 finding. Each
-column is mapped back to the line that defines it (:mod:`.locate`).
+``MetaData``, a declarative base, or anything with a ``.metadata``). The
+import runs in a child interpreter (:mod:`.model_worker`), where any
+exception the project raises becomes a located MA002 finding; the Alembic
+hooks read the metadata env.py already imported. Each column is mapped back
+to the line that defines it (:mod:`.locate`).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import importlib
 import sys
 import traceback
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -97,27 +96,6 @@ def _as_metadata(obj: Any, spec: str) -> Any:
     raise TypeError(f"{spec} is a {type(obj).__name__}, not a MetaData or a declarative base")
 
 
-@contextlib.contextmanager
-def project_imports(sys_paths: list[Path], roots: list[Path]) -> Iterator[None]:
-    """Put the project's paths first on sys.path while its models are read;
-    afterwards restore sys.path and forget the project modules imported, so
-    that a second audit in the same process (tests, the pytest plugin, an
-    Alembic hook) imports them afresh instead of reusing stale ones."""
-    saved_path = list(sys.path)
-    before = set(sys.modules)
-    sys.path[:0] = [str(p.resolve()) for p in sys_paths]
-    try:
-        yield
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - before:
-            module = sys.modules.get(name)
-            filename = getattr(module, "__file__", None)
-            if filename is None or _under(Path(filename), roots):
-                sys.modules.pop(name, None)
-        importlib.invalidate_caches()
-
-
 def _detail(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"SystemExit({exc.code!r}) raised while importing"
@@ -129,16 +107,23 @@ def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Locatio
 
 
 def load_metadata(
-    specs: list[str], import_modules: dict[str, Location | None], roots: list[Path], fallback: Location,
-    catch_interrupt: bool = False,
+    specs: list[str], import_modules: dict[str, Location | None], roots: list[Path], fallback: Location
 ) -> tuple[list[Any], list[Diagnostic]]:
     """Import the project modules env.py imports (some register models only
-    as a side effect), then each metadata spec. Call inside
-    :func:`project_imports`. Returns the MetaData objects and MA002s."""
+    as a side effect), then each metadata spec. Runs in the child
+    interpreter of :mod:`.model_worker`, where whatever the project raises,
+    SystemExit and KeyboardInterrupt included, is the project's: an MA002.
+    Returns the MetaData objects and the MA002s, one per root cause."""
     found: list[Any] = []
     diagnostics: list[Diagnostic] = []
     failed: set[str] = set()
     reported: set[str] = set()  # one finding per root cause (a missing dependency)
+
+    def report(exc: BaseException, what: str, where: Location) -> None:
+        if _detail(exc) not in reported:
+            reported.add(_detail(exc))
+            diagnostics.append(_failure(exc, what, roots, where))
+
     spec_modules = {spec.partition(":")[0] for spec in specs}
     for module, named_at in import_modules.items():
         if any(module == f or module.startswith(f + ".") for f in failed):
@@ -146,36 +131,18 @@ def load_metadata(
         if any(m == module or m.startswith(module + ".") for m in spec_modules):
             continue  # imported with the metadata below, and reported as such
         try:
-            with contextlib.redirect_stdout(sys.stderr):
-                importlib.import_module(module)
-        except KeyboardInterrupt:
-            if not catch_interrupt:
-                raise
+            importlib.import_module(module)
+        except BaseException as exc:  # noqa: BLE001 - project code may raise anything
             failed.add(module)
-            diagnostics.append(_failure(KeyboardInterrupt("raised while importing"), f"cannot import {module}",
-                                        roots, named_at or fallback))
-        except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
-            failed.add(module)
-            if _detail(exc) not in reported:
-                reported.add(_detail(exc))
-                diagnostics.append(_failure(exc, f"cannot import {module}", roots, named_at or fallback))
+            report(exc, f"cannot import {module}", named_at or fallback)
     for spec in specs:
         module = spec.partition(":")[0]
         if any(module == f or module.startswith(f + ".") for f in failed):
             continue  # already reported
         try:
-            with contextlib.redirect_stdout(sys.stderr):
-                found.append(_as_metadata(_resolve(spec), spec))
-        except KeyboardInterrupt as exc:
-            if not catch_interrupt:
-                raise
-            diagnostics.append(_failure(exc, f"cannot load model metadata {spec}", roots,
-                                        import_modules.get(module) or fallback))
+            found.append(_as_metadata(_resolve(spec), spec))
         except BaseException as exc:  # noqa: BLE001
-            where = import_modules.get(module) or fallback
-            if _detail(exc) not in reported:
-                reported.add(_detail(exc))
-                diagnostics.append(_failure(exc, f"cannot load model metadata {spec}", roots, where))
+            report(exc, f"cannot load model metadata {spec}", import_modules.get(module) or fallback)
     return found, diagnostics
 
 
