@@ -230,6 +230,17 @@ class MigrationHistory:
     files: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Variance:
+    """A model default that differed between two fresh imports of the models."""
+
+    table: str  # table key
+    column: ColumnFact
+    attribute: str  # "default", "server_default", "onupdate", "server_onupdate"
+    first: DefaultValue
+    second: DefaultValue | None
+
+
 @dataclass(slots=True)
 class Facts:
     """Everything the rules see."""
@@ -238,8 +249,6 @@ class Facts:
     dialect: str
     models: Schema | None = None
     migrations: MigrationHistory | None = None
-    # Defaults that differed between two fresh imports of the models
-    # (migration_audit.sources.model_worker.Variance).
-    variances: list[object] = field(default_factory=list)
+    variances: list[Variance] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0

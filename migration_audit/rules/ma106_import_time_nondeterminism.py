@@ -49,20 +49,20 @@ class ImportTimeNondeterminism(Rule):
         if facts.models is None:
             return
         for v in facts.variances:
-            first, second, col = v.first, v.second, v.column  # type: ignore[attr-defined]
+            first, second, col = v.first, v.second, v.column
             if first.frozen_origin:
                 continue  # MA101/MA103 name the call
-            table = facts.models.tables.get(v.table)  # type: ignore[attr-defined]
+            table = facts.models.tables.get(v.table)
             if (
-                v.attribute == "default"  # type: ignore[attr-defined]
+                v.attribute == "default"
                 and first.kind is DefaultKind.CONSTANT
                 and table is not None
                 and table.is_key_column(col.name)
             ):
                 continue  # MA101 reports a constant on a key column
-            keyword = v.attribute  # type: ignore[attr-defined]
+            keyword = v.attribute
             spelled = f"{keyword}={first.source}" if first.source else keyword
-            obj = f"{v.table}.{col.name}"  # type: ignore[attr-defined]
+            obj = f"{v.table}.{col.name}"
             later = short(second.value if second is not None and second.sql is None else (second.sql if second else None))
             earlier = short(first.value if first.sql is None else first.sql)
             yield self.finding(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from migration_audit.facts import ColumnFact, DefaultValue, Diagnostic, Location, Schema
+from migration_audit.facts import DefaultValue, Diagnostic, Location, Schema, Variance
 
 DEFAULT_TIMEOUT = 120.0
 _PLAIN = (str, int, float, bool, bytes, type(None), datetime.datetime, datetime.date, datetime.time,
@@ -164,17 +164,6 @@ def _failed(request: Request, message: str) -> Result:
         "make importing the models free of side effects, or point --metadata at a module that only defines them",
         request.fallback,
     )])
-
-
-@dataclass(frozen=True, slots=True)
-class Variance:
-    """A default that differed between two fresh imports."""
-
-    table: str
-    column: ColumnFact
-    attribute: str  # "default", "server_default", "onupdate", "server_onupdate"
-    first: DefaultValue
-    second: DefaultValue | None
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
