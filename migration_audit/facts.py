@@ -196,6 +196,10 @@ class ServerDefaultSet:
     # the migration.
     temporary: bool = False
 
+    @property
+    def object(self) -> str:
+        return f"{table_key(self.table, self.schema)}.{self.column}"
+
 
 @dataclass(frozen=True, slots=True)
 class BackfillSet:
@@ -209,6 +213,10 @@ class BackfillSet:
     is_key: bool
     key_reason: str | None
     location: Location
+
+    @property
+    def object(self) -> str:
+        return f"{table_key(self.table, self.schema)}.{self.column}"
 
 
 @dataclass(slots=True)

@@ -63,3 +63,12 @@ def also_on(group: list[tuple[TableFact, ColumnFact, DefaultValue]]) -> str:
         return ""
     others = ", ".join(f"{t.key}.{c.name}" for t, c, _ in group[1:])
     return f", and {others} from the same definition"
+
+
+def one_value_for_all(is_key: bool, reason: str | None) -> tuple[str, str, Severity]:
+    """For a value every row gets: the key marker after the object, what
+    happens, and the severity (an error when the column must be unique)."""
+    if is_key:
+        return (f" ({reason})" if reason else "",
+                "the second insert without an explicit value fails with a duplicate key", Severity.ERROR)
+    return "", "every row inserted without a value gets that one value", Severity.WARNING

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from migration_audit.defaults import NIL_UUID, string_literal_content, uuid_literal
 from migration_audit.facts import DefaultKind, DefaultValue, Facts
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule
+from migration_audit.rules.base import Rule, one_value_for_all
 
 _HELP = (
     'generate the value per row: `server_default=sa.text("gen_random_uuid()")` on PostgreSQL, '
@@ -76,12 +76,7 @@ class LiteralUuidServerDefault(Rule):
                     if found == NIL_UUID and not is_key:
                         continue  # the nil UUID as a deliberate "none" marker
                     obj = f"{table.key}.{col.name}"
-                    where = f" ({table.key_reason(col.name)})" if is_key else ""
-                    consequence = (
-                        "the second insert without an explicit value fails with a duplicate key"
-                        if is_key
-                        else "every row inserted without a value shares it"
-                    )
+                    where, consequence, severity = one_value_for_all(is_key, table.key_reason(col.name))
                     sd = col.server_default
                     assert sd is not None
                     yield self.finding(
@@ -89,7 +84,7 @@ class LiteralUuidServerDefault(Rule):
                         _HELP,
                         sd.location or col.location or table.location,  # type: ignore[arg-type]
                         obj,
-                        Severity.ERROR if is_key else Severity.WARNING,
+                        severity,
                     )
         if facts.migrations is not None:
             for event in facts.migrations.server_defaults_set:
@@ -100,18 +95,12 @@ class LiteralUuidServerDefault(Rule):
                     # Added with a literal to fill existing rows, then changed
                     # in the same migration: it never outlives the migration.
                     continue
-                obj = f"{event.schema + '.' if event.schema else ''}{event.table}.{event.column}"
-                where = f" ({event.key_reason})" if event.is_key else ""
-                consequence = (
-                    "the second insert without an explicit value fails with a duplicate key"
-                    if event.is_key
-                    else "every row inserted without a value shares it"
-                )
+                where, consequence, severity = one_value_for_all(event.is_key, event.key_reason)
                 yield self.finding(
-                    f"{obj}{where}: migration {event.revision} sets the server default to the literal UUID "
-                    f"'{found}'; {consequence}",
+                    f"{event.object}{where}: migration {event.revision} sets the server default to the literal "
+                    f"UUID '{found}'; {consequence}",
                     _HELP,
                     event.location,
-                    obj,
-                    Severity.ERROR if event.is_key else Severity.WARNING,
+                    event.object,
+                    severity,
                 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from migration_audit.facts import Facts
 from migration_audit.findings import Finding, Fix, Severity
-from migration_audit.rules.base import Rule, also_on, by_definition
+from migration_audit.rules.base import Rule, also_on, by_definition, one_value_for_all
 from migration_audit.rules.ma101_constant_default_on_key import fix_kind, frozen_help
 
 _KEYWORDS = (("default", "default"), ("onupdate", "onupdate"), ("server_default", "server_default"))
@@ -90,19 +90,13 @@ class FrozenPerRowValue(Rule):
             value = event.value
             if not value.frozen_origin or (event.temporary and not event.is_key):
                 continue
-            obj = f"{event.schema + '.' if event.schema else ''}{event.table}.{event.column}"
-            where = f" ({event.key_reason})" if event.is_key else ""
-            consequence = (
-                "the second row inserted without a value fails with a duplicate key"
-                if event.is_key
-                else "every row inserted without a value gets that one value"
-            )
+            where, consequence, severity = one_value_for_all(event.is_key, event.key_reason)
             yield self.finding(
-                f"{obj}{where}: migration {event.revision} sets server_default={value.source}, which calls "
-                f"{value.frozen_origin} once, when the migration runs; {consequence}",
+                f"{event.object}{where}: migration {event.revision} sets server_default={value.source}, which "
+                f"calls {value.frozen_origin} once, when the migration runs; {consequence}",
                 'let the database compute it per row: `server_default=sa.text("gen_random_uuid()")` (PostgreSQL) '
                 "for a UUID, `server_default=sa.func.now()` for a timestamp",
                 event.location,
-                obj,
-                Severity.ERROR if event.is_key else Severity.WARNING,
+                event.object,
+                severity,
             )

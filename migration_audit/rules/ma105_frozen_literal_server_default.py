@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_audit.defaults import FrozenLiteral, classify_literal, string_literal_content
-from migration_audit.facts import DefaultKind, DefaultValue, Facts
+from migration_audit.facts import DefaultKind, DefaultValue, Facts, Location
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule
+from migration_audit.rules.base import Rule, one_value_for_all
 
 
 def frozen_literal(value: DefaultValue | None, near) -> FrozenLiteral | None:  # type: ignore[no-untyped-def]
@@ -76,17 +76,12 @@ class FrozenLiteralServerDefault(Rule):
                 found = frozen_literal(event.value, rev.created if rev else None)
                 if found is None or (event.temporary and not event.is_key):
                     continue
-                obj = f"{event.schema + '.' if event.schema else ''}{event.table}.{event.column}"
-                yield self._finding(obj, f"migration {event.revision} sets the server default to", found,
+                yield self._finding(event.object, f"migration {event.revision} sets the server default to", found,
                                     event.is_key, event.key_reason, event.location)
 
-    def _finding(self, obj, what, found, is_key, reason, location) -> Finding:  # type: ignore[no-untyped-def]
-        where = f" ({reason})" if is_key else ""
-        consequence = (
-            "the second row inserted without a value fails with a duplicate key"
-            if is_key
-            else "every row inserted without a value gets this one value"
-        )
+    def _finding(self, obj: str, what: str, found: FrozenLiteral, is_key: bool, reason: str | None,
+                 location: Location | None) -> Finding:
+        where, consequence, severity = one_value_for_all(is_key, reason)
         if found.kind in ("timestamp", "epoch"):
             help = "let the database compute it per row: `server_default=sa.func.now()`"
             shown = f"the {found.describe()} '{found.text}', written when the migration was generated"
@@ -97,7 +92,7 @@ class FrozenLiteralServerDefault(Rule):
         return self.finding(
             f"{obj}{where}: {what} {shown}; {consequence}",
             help,
-            location,
+            location,  # type: ignore[arg-type]
             obj,
-            Severity.ERROR if is_key else Severity.WARNING,
+            severity,
         )

@@ -46,7 +46,7 @@ class ConstantBackfillOnKey(Rule):
         for b in facts.migrations.backfills:
             if not b.is_key:
                 continue
-            obj = f"{b.schema + '.' if b.schema else ''}{b.table}.{b.column}"
+            obj = b.object
             yield self.finding(
                 f"{obj} ({b.key_reason}): migration {b.revision} writes {short(b.value.value)} into every existing "
                 "row; with two rows the unique constraint fails and the migration stops",
