@@ -156,15 +156,12 @@ class UpgradeReader:
         if handler is None:
             return
         args = list(call.args)
-        if batch is not None:
-            # batch_op.add_column(col) == op.add_column(table, col)
+        if batch is not None and method != "drop_index":
+            # batch_op.add_column(col) == op.add_column(table, col); for the
+            # constraint and index calls the table comes after their name.
             table_node: ast.expr = ast.Constant(batch[0])
-            if method in ("create_unique_constraint", "create_primary_key", "create_index"):
+            if method in ("create_unique_constraint", "create_primary_key", "create_index", "drop_constraint"):
                 args = args[:1] + [table_node] + args[1:]
-            elif method in ("drop_constraint",):
-                args = args[:1] + [table_node] + args[1:]
-            elif method == "drop_index":
-                pass
             else:
                 args = [table_node, *args]
         yield from handler(call, args, batch[1] if batch else None)

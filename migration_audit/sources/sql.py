@@ -206,7 +206,7 @@ class _Parser:
         return self.text[start_tok.start:last.end], start_tok
 
     # -- column definitions ------------------------------------------
-    def column_def(self, table_loc: Location) -> tuple[ColumnFact, bool, DefaultValue | None] | None:
+    def column_def(self) -> tuple[ColumnFact, bool, DefaultValue | None] | None:
         """``name type [constraints]``; returns the column, whether it is the
         primary key, and its server default."""
         name_tok = self.peek()
@@ -437,7 +437,7 @@ def _create_table(p: _Parser, loc: Location) -> list[ops.Op]:
         elif p.word() in {"FOREIGN", "CHECK", "KEY", "INDEX", "EXCLUDE", "FULLTEXT", "SPATIAL"}:
             pass
         else:
-            parsed = p.column_def(loc)
+            parsed = p.column_def()
             if parsed:
                 col, primary, _ = parsed
                 columns.append(col)
@@ -502,7 +502,7 @@ def _alter_action(p: _Parser, schema: str | None, table: str, loc: Location) -> 
             return []
         p.accept("COLUMN")
         p.accept("IF", "NOT", "EXISTS")
-        parsed = p.column_def(loc)
+        parsed = p.column_def()
         if parsed is None:
             return [ops.Opaque("ALTER TABLE … ADD it could not read", loc, (table,))]
         col, primary, _ = parsed
@@ -572,7 +572,7 @@ def _alter_action(p: _Parser, schema: str | None, table: str, loc: Location) -> 
 
 def _mysql_redefine(p: _Parser, schema: str | None, table: str, old: str | None, loc: Location) -> list[ops.Op]:
     """MODIFY/CHANGE replace the whole column definition, default included."""
-    parsed = p.column_def(loc)
+    parsed = p.column_def()
     if parsed is None:
         return [ops.Opaque("MODIFY/CHANGE it could not read", loc, (table,))]
     col, _, default = parsed
