@@ -23,6 +23,15 @@ class Location:
     line: int = 1
     column: int = 1
 
+    def shown_path(self, root: Path) -> str:
+        """Relative to the project folder when inside it, else absolute;
+        always with forward slashes, so output is the same on every OS."""
+        path = self.path.resolve()
+        try:
+            return path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
 
 class DefaultKind(enum.Enum):
     """How a default value is produced."""

@@ -20,6 +20,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_audit.facts import Location
 from migration_audit.findings import Finding, Fix
 
 
@@ -100,10 +101,7 @@ def _replacement(kind: str, original: str, node: ast.expr) -> str | None:
 
 
 def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return Location(path).shown_path(root)
 
 
 def plan(findings: list[Finding], root: Path) -> list[FileEdit]:

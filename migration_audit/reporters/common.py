@@ -7,13 +7,7 @@ from migration_audit.findings import Finding
 
 
 def display_path(location: Location, root: Path) -> str:
-    """Relative to the project folder when inside it, else absolute; always
-    with forward slashes so that output is the same on every OS."""
-    path = location.path
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    return location.shown_path(root)
 
 
 def format_finding(f: Finding, root: Path, where: str | None = None) -> str:

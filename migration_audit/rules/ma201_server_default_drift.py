@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from migration_audit.defaults import normalize_server_default
 from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Facts, Location
@@ -20,14 +21,8 @@ def _shown(value: DefaultValue | None) -> str:
     return value.sql if value.sql is not None else (value.source or value.kind.value)
 
 
-def _where(loc: Location | None, root) -> str:
-    if loc is None:
-        return ""
-    try:
-        path = loc.path.resolve().relative_to(root)
-    except ValueError:
-        path = loc.path
-    return f" ({path}:{loc.line})"
+def _where(loc: Location | None, root: Path) -> str:
+    return f" ({loc.shown_path(root)}:{loc.line})" if loc is not None else ""
 
 
 def _is_boolean(col: ColumnFact) -> bool:
