@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import Project
+from conftest import Project, revision_file
 
 HEADER = '''\
 import datetime
@@ -365,3 +365,23 @@ def test_md5_is_not_a_uuid() -> None:
     assert uuid_literal("d41d8cd98f00b204e9800998ecf8427e") is None
     assert classify_literal("d41d8cd98f00b204e9800998ecf8427e").kind == "token"
     assert uuid_literal("3f2a9c1b7d4e4c2a9b1f0e8d6c5a4b3f") == "3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f"
+
+
+def test_ma105_timestamp_written_when_the_migration_was_generated(project: Project) -> None:
+    project.models(HELPERS, "app/helpers.py")
+    for name, text in STUBS.items():
+        project.write(name, text)
+    project.models(HEADER + "\n\n" + t("events", "at = Column(String)\nsince = Column(String)"))
+    body = ("op.create_table('events', sa.Column('pk', sa.Integer(), primary_key=True),\n"
+            "    sa.Column('at', sa.String(), server_default='2026-12-03 17:38:59.120849'),\n"
+            "    sa.Column('since', sa.String(), server_default='2020-01-01 00:00:00'))")
+    text = revision_file("r1", None, body).replace("Revision ID: r1\n", "Revision ID: r1\nCreate Date: 2026-12-03 17:39:02.5\n")
+    path = project.write("migrations/versions/r1.py", text)
+    lines = path.read_text().splitlines()
+    result = project.audit(select=["MA105"])
+    assert [(f.code, f.object, f.location.line, str(f.severity)) for f in result.findings] == [
+        ("MA105", "events.at", next(i for i, x in enumerate(lines, 1) if "'at'" in x), "warning")
+    ]
+    assert result.findings[0].message.startswith(
+        "events.at: migration r1 sets the server default to the timestamp '2026-12-03 17:38:59.120849', "
+        "written when the migration was generated")
