@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migration_audit.defaults import quote_sql_string, same_server_default, string_literal_content
+from migration_audit.defaults import is_sequence_default, quote_sql_string, same_server_default
 
 
 def render_metadata_default(default: Any, dialect: Any) -> tuple[bool, str | None]:
@@ -35,18 +35,9 @@ def render_metadata_default(default: Any, dialect: Any) -> tuple[bool, str | Non
         return False, None
 
 
-def _reflected(text: str | None, dialect_name: str) -> str | None:
-    if text is None:
-        return None
-    stripped = text.strip()
-    if dialect_name in ("mysql", "mariadb") and string_literal_content(stripped) is None:
-        # MySQL reports a string default unquoted (abc), MariaDB quoted ('abc');
-        # a bare word that is not a function or keyword is the string.
-        if stripped and "(" not in stripped and stripped.upper() not in (
-            "NULL", "CURRENT_TIMESTAMP", "TRUE", "FALSE"
-        ) and not stripped.replace(".", "", 1).lstrip("-").isdigit():
-            return quote_sql_string(stripped)
-    return stripped
+def dialect_name(dialect: Any) -> str:
+    """``mariadb`` for a MariaDB server (SQLAlchemy names both ``mysql``)."""
+    return "mariadb" if getattr(dialect, "is_mariadb", False) else str(dialect.name)
 
 
 def compare_server_default(
@@ -65,10 +56,8 @@ def compare_server_default(
     comparable, model_sql = render_metadata_default(metadata_default, dialect)
     if not comparable:
         return None
-    conn_sql = _reflected(inspected_default, dialect.name)
-    if conn_sql is not None and conn_sql.lower().startswith("nextval("):
+    conn_sql = inspected_default
+    if conn_sql is not None and is_sequence_default(conn_sql):
         return None  # a serial column's sequence: Alembic knows it
-    if model_sql is None and conn_sql is None:
-        return False
     boolean = isinstance(getattr(metadata_column, "type", None), sa.Boolean)
-    return not same_server_default(model_sql, conn_sql, boolean=boolean)
+    return not same_server_default(model_sql, conn_sql, boolean=boolean, dialect=dialect_name(dialect))

@@ -137,15 +137,66 @@ def _collapse_space(text: str) -> str:
     return "".join(out)
 
 
-def normalize_server_default(sql: str | None, *, boolean: bool = False) -> str | None:
+_MYSQL_WORDS = {"NULL", "CURRENT_TIMESTAMP", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIMESTAMP"}
+# Functions that are another spelling of CURRENT_TIMESTAMP on one dialect.
+_NOW_BY_DIALECT = {
+    "mssql": r"\bgetdate\(\)",
+    "mysql": r"\blocaltimestamp(?:\(\))?|\blocaltime(?:\(\))?",
+    "mariadb": r"\blocaltimestamp(?:\(\))?|\blocaltime(?:\(\))?",
+}
+
+
+_PG_TYPE = (
+    r"""(?:"[^"]+"|character varying|timestamp with(?:out)? time zone|time with(?:out)? time zone"""
+    r"|double precision|bit varying|[a-z_][\w.]*)(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*"
+)
+# 'x'::character varying, '{}'::text[], '-1'::integer, NULL::text, 0::numeric
+_PG_CAST_AFTER_LITERAL = re.compile(rf"('(?:[^']|'')*'|\b\d+(?:\.\d+)?|\bnull)::{_PG_TYPE}")
+
+
+def _mysql_unquoted(text: str) -> str:
+    """MySQL reports a string default without its quotes (``abc``), MariaDB
+    with them (``'abc'``); a bare value that is not a number, a keyword or a
+    function call is the string."""
+    stripped = text.strip()
+    if (
+        stripped
+        and string_literal_content(stripped) is None
+        and "(" not in stripped
+        and stripped.upper() not in _MYSQL_WORDS
+        and not re.fullmatch(r"-?\d+(?:\.\d+)?", stripped)
+        and " ON UPDATE " not in stripped.upper()
+    ):
+        return quote_sql_string(stripped)
+    return stripped
+
+
+def normalize_server_default(sql: str | None, *, boolean: bool = False, dialect: str = "") -> str | None:
     """A canonical form of a server default's SQL text, so that spellings that
-    mean the same thing compare equal: quotes around a literal, ``sa.text``
-    against a plain string, outer parentheses, keyword case, whitespace,
-    ``now()`` / ``CURRENT_TIMESTAMP``, and for boolean columns
-    ``true``/``1``/``'t'``."""
+    mean the same thing compare equal, on ``dialect`` (``postgresql``,
+    ``mysql``, ``mariadb``, ``sqlite``, ``mssql``, or empty for any):
+
+    - quotes, outer parentheses (SQLite, SQL Server's ``((0))``), keyword
+      case and whitespace; ``sa.text("'x'")`` against the string ``"x"``;
+    - PostgreSQL casts: ``'x'::character varying``, ``'{}'::jsonb``,
+      ``'{}'::text[]``, ``'-1'::integer``, and casts inside expressions
+      (``timezone('utc'::text, now())``);
+    - ``now()``, ``CURRENT_TIMESTAMP``, ``current_timestamp()`` (MariaDB),
+      ``transaction_timestamp()``, ``getdate()`` (SQL Server), also inside
+      larger expressions and ``... ON UPDATE ...``;
+    - MySQL's unquoted string defaults;
+    - numbers: ``'0'``/``0``, ``1.50``/``1.5``; booleans on boolean
+      columns: ``true``/``1``/``'t'``/``b'1'``;
+    - ``NULL`` is no default.
+
+    ``now()`` and ``clock_timestamp()``, ``gen_random_uuid()`` and a literal,
+    ``'0'`` and ``'1'`` stay different."""
     if sql is None:
         return None
-    text = strip_outer_parens(sql)
+    text = sql
+    if dialect in ("mysql", "mariadb"):
+        text = _mysql_unquoted(text)
+    text = strip_outer_parens(text)
     literal = string_literal_content(text)
     if literal is not None:
         # A pre-quoted Python string ("'abc'") renders as the literal 'abc'
@@ -159,10 +210,15 @@ def normalize_server_default(sql: str | None, *, boolean: bool = False) -> str |
         # inside larger expressions too: timezone('utc', now()), now() + interval '1 day'
         canonical = re.sub(r"\b(?:now|current_timestamp|transaction_timestamp)\(\)|\bcurrent_timestamp\b",
                            "current_timestamp", canonical)
-        canonical = re.sub(r"('(?:[^']|'')*')::(?:text|character varying|varchar)\b", r"\1", canonical)
+        extra = _NOW_BY_DIALECT.get(dialect)
+        if extra:
+            canonical = re.sub(extra, "current_timestamp", canonical)
+        canonical = _PG_CAST_AFTER_LITERAL.sub(r"\1", canonical)
         canonical = strip_outer_parens(canonical)
     if canonical in _NOW_SPELLINGS:
         return "current_timestamp"
+    if canonical == "null":
+        return None
     if boolean:
         low = canonical.lower()
         if low in _TRUE:
@@ -178,8 +234,14 @@ def normalize_server_default(sql: str | None, *, boolean: bool = False) -> str |
     return canonical
 
 
-def same_server_default(a: str | None, b: str | None, *, boolean: bool = False) -> bool:
-    return normalize_server_default(a, boolean=boolean) == normalize_server_default(b, boolean=boolean)
+def is_sequence_default(sql: str) -> bool:
+    """PostgreSQL's default on a serial column: ``nextval('t_id_seq'::regclass)``."""
+    return strip_outer_parens(sql).lower().startswith("nextval(")
+
+
+def same_server_default(a: str | None, b: str | None, *, boolean: bool = False, dialect: str = "") -> bool:
+    return (normalize_server_default(a, boolean=boolean, dialect=dialect)
+            == normalize_server_default(b, boolean=boolean, dialect=dialect))
 
 
 # -- the literal classifier ---------------------------------------------------------
@@ -273,3 +335,32 @@ def classify_literal(text: str, near: datetime | None = None, window: timedelta 
         if classes >= 3 and _entropy(body) >= 3.5 and not re.search(r"[a-z]{5,}", body):
             return FrozenLiteral("token", text, text)
     return None
+
+
+def constant_as_sql(value: object) -> str | None:
+    """The SQL literal a Python constant default stands for (``True`` →
+    ``true``, ``'a'`` → ``'a'``, an Enum member → its name quoted, as
+    SQLAlchemy's Enum stores it); None for values with no one spelling
+    (datetimes, dicts, lists)."""
+    import decimal
+    import enum
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return quote_sql_string(value.name)
+    if isinstance(value, str):
+        return quote_sql_string(value)
+    return None
+
+
+_LITERAL_SQL = re.compile(r"'(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false|null", re.IGNORECASE)
+
+
+def is_literal_sql(sql: str | None, *, boolean: bool = False) -> bool:
+    """True when a server default is one literal value (a string, a number,
+    a boolean), not an expression the database evaluates."""
+    normalized = normalize_server_default(sql, boolean=boolean)
+    return normalized is not None and _LITERAL_SQL.fullmatch(normalized) is not None

@@ -228,6 +228,29 @@ class BackfillSet:
         return f"{table_key(self.table, self.schema)}.{self.column}"
 
 
+@dataclass(frozen=True, slots=True)
+class NotNullSet:
+    """A migration makes a column NOT NULL: ``add`` (a new NOT NULL column on
+    an existing table) or ``alter`` (``nullable=False`` on an existing
+    column). ``filled_by`` says what gives existing rows a value first (a
+    server default, a backfill, a table created empty in the same revision),
+    None when nothing does."""
+
+    revision: str
+    table: str
+    schema: str | None
+    column: str
+    kind: str  # "add" or "alter"
+    location: Location
+    filled_by: str | None
+    client_default: DefaultValue | None = None  # add: a Python-side default, which fills nothing
+    server_default: DefaultValue | None = None  # alter: the default the column has (fills new rows only)
+
+    @property
+    def object(self) -> str:
+        return f"{table_key(self.table, self.schema)}.{self.column}"
+
+
 @dataclass(slots=True)
 class MigrationHistory:
     """The migration chain: revisions, their order and the schema at head."""
@@ -239,6 +262,7 @@ class MigrationHistory:
     head_schema: Schema = field(default_factory=Schema)
     server_defaults_set: list[ServerDefaultSet] = field(default_factory=list)
     backfills: list[BackfillSet] = field(default_factory=list)
+    not_null_set: list[NotNullSet] = field(default_factory=list)
     created_in: set[tuple[str, str]] = field(default_factory=set)  # (revision, table key) of create_table
     # (revision, schema, table, column) → index of its latest ServerDefaultSet
     last_default_set: dict[tuple[str, str | None, str, str], int] = field(default_factory=dict)

@@ -94,6 +94,11 @@ class Project:
                  name: str | None = None) -> Path:
         return self.write(f"migrations/versions/{name or revision}.py", revision_file(revision, down, body, header))
 
+    def line_of(self, rel: str, needle: str, nth: int = 1) -> int:
+        """The 1-based line of the ``nth`` line of ``rel`` that contains ``needle``."""
+        lines = (self.root / rel).read_text().splitlines()
+        return [i for i, text in enumerate(lines, 1) if needle in text][nth - 1]
+
     def audit(self, *, select: list[str] | None = None, models_load: bool = True, **overrides: object) -> AuditResult:
         result = audit(self.root, Overrides(**overrides), select or [], [])  # type: ignore[arg-type]
         if models_load:

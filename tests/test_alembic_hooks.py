@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -56,8 +57,10 @@ def test_fail_mode_writes_nothing(tmp_path: Path) -> None:
     run = run_alembic(root, "revision", "--autogenerate", "-m", "add token")
     assert run.returncode == 255, run.stderr
     assert _versions(root) == before
-    assert "FAILED: migration-audit stopped this revision (1 error); nothing was written." in run.stderr
+    assert "FAILED: migration-audit stopped this revision (2 errors); nothing was written." in run.stderr
     assert "app/models.py:39:76: MA101 [error] orders.token (unique)" in run.stderr
+    # autogenerate adds the NOT NULL column to a table that has rows, with no server default
+    assert re.search(r"migrations/versions/\w+_add_token\.py \(about to be written\): MA301 \[error\] orders\.token: ", run.stderr), run.stderr
 
 
 def test_warn_mode_writes_and_prints(tmp_path: Path) -> None:

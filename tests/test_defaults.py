@@ -96,3 +96,64 @@ def test_real_differences_are_not_equal(a: str, b: str | None, boolean: bool) ->
 
 def test_normalize_none() -> None:
     assert normalize_server_default(None) is None
+
+
+# (dialect, how the model renders it, how the database reports it, boolean column)
+SAME_ON_DIALECT = [
+    ("postgresql", "'x'", "'x'::character varying", False),
+    ("postgresql", "'{}'", "'{}'::jsonb", False),
+    ("postgresql", "'{}'", "'{}'::text[]", False),
+    ("postgresql", "-1", "'-1'::integer", False),
+    ("postgresql", "'a'", "'a'::\"MyEnum\"", False),
+    ("postgresql", "'2020-01-01'", "'2020-01-01'::date", False),
+    ("postgresql", "now()", "CURRENT_TIMESTAMP", False),
+    ("postgresql", "transaction_timestamp()", "now()", False),
+    ("postgresql", "timezone('utc', now())", "timezone('utc'::text, now())", False),
+    ("postgresql", "true", "'t'", True),
+    ("postgresql", "'0'", "false", True),
+    ("postgresql", "1.50", "1.5", False),
+    ("postgresql", "random()", "(random())", False),
+    ("postgresql", "NULL", None, False),
+    ("postgresql", "NULL::character varying", None, False),
+    ("postgresql", "'it''s'", "'it''s'::character varying", False),
+    ("mysql", "'abc'", "abc", False),
+    ("mariadb", "'abc'", "'abc'", False),
+    ("mariadb", "CURRENT_TIMESTAMP", "current_timestamp()", False),
+    ("mariadb", "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP", "current_timestamp() ON UPDATE current_timestamp()", False),
+    ("mysql", "(uuid())", "uuid()", False),
+    ("mysql", "true", "1", True),
+    ("mysql", "'1.50'", "1.50", False),
+    ("mysql", "NULL", "NULL", False),
+    ("sqlite", "(lower(hex(randomblob(16))))", "lower(hex(randomblob(16)))", False),
+    ("sqlite", "'0'", "0", False),
+    ("sqlite", "CURRENT_TIMESTAMP", "(CURRENT_TIMESTAMP)", False),
+    ("mssql", "0", "((0))", False),
+    ("mssql", "CURRENT_TIMESTAMP", "(getdate())", False),
+    ("mssql", "newid()", "(newid())", False),
+    ("mssql", "'abc'", "(N'abc')", False),
+]
+
+
+@pytest.mark.parametrize(("dialect", "model", "database", "boolean"), SAME_ON_DIALECT)
+def test_dialect_spellings_are_equal(dialect: str, model: str, database: str | None, boolean: bool) -> None:
+    assert same_server_default(model, database, boolean=boolean, dialect=dialect)
+
+
+DIFFERENT_ON_DIALECT = [
+    ("postgresql", "now()", "clock_timestamp()", False),
+    ("postgresql", "gen_random_uuid()", "'6f1c1f0e-6a43-4c3b-9a57-2f0f3a3e2b1c'::uuid", False),
+    ("postgresql", "'0'", "'1'", False),
+    ("postgresql", "'0'", "true", True),
+    ("postgresql", "'x'", "'y'::character varying", False),
+    ("postgresql", "'NULL'", None, False),
+    ("mysql", "'abc'", "abd", False),
+    ("mysql", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP", False),
+    ("sqlite", "1.5", "1.25", False),
+    ("mssql", "getdate()", "sysdatetime()", False),
+    ("postgresql", "getdate()", "now()", False),
+]
+
+
+@pytest.mark.parametrize(("dialect", "model", "database", "boolean"), DIFFERENT_ON_DIALECT)
+def test_dialect_real_differences(dialect: str, model: str, database: str | None, boolean: bool) -> None:
+    assert not same_server_default(model, database, boolean=boolean, dialect=dialect)

@@ -18,11 +18,6 @@ class Base(DeclarativeBase):
 """
 
 
-def line_of(project: Project, rel: str, needle: str) -> int:
-    lines = (project.root / rel).read_text().splitlines()
-    return next(i for i, text in enumerate(lines, 1) if needle in text)
-
-
 # -- MA101 ----------------------------------------------------------------------
 
 def test_ma101_seed_bug_and_every_key_form(project: Project) -> None:
@@ -38,10 +33,10 @@ class User(Base):
     findings = project.findings(select=["MA101"])
     m = "app/models.py"
     assert findings == [
-        ("MA101", "users.id", m, line_of(project, m, "id = sa.Column")),
-        ("MA101", "users.token", m, line_of(project, m, "token:")),
-        ("MA101", "users.slug", m, line_of(project, m, "slug:")),
-        ("MA101", "users.code", m, line_of(project, m, "code:")),
+        ("MA101", "users.id", m, project.line_of(m, "id = sa.Column")),
+        ("MA101", "users.token", m, project.line_of(m, "token:")),
+        ("MA101", "users.slug", m, project.line_of(m, "slug:")),
+        ("MA101", "users.code", m, project.line_of(m, "code:")),
     ]
     result = project.audit(select=["MA101"])
     first = result.findings[0]
@@ -110,10 +105,10 @@ events = sa.Table(
 """)
     m = "app/models.py"
     assert project.findings(select=["MA101"]) == [
-        ("MA101", "accounts.public_id", m, line_of(project, m, "public_id:")),
-        ("MA101", "accounts.code", m, line_of(project, m, 'default="AAAA"')),
-        ("MA101", "accounts.legacy_col", m, line_of(project, m, "legacy = ")),
-        ("MA101", "events.id", m, line_of(project, m, 'sa.Column("id"')),
+        ("MA101", "accounts.public_id", m, project.line_of(m, "public_id:")),
+        ("MA101", "accounts.code", m, project.line_of(m, 'default="AAAA"')),
+        ("MA101", "accounts.legacy_col", m, project.line_of(m, "legacy = ")),
+        ("MA101", "events.id", m, project.line_of(m, 'sa.Column("id"')),
     ]
 
 
@@ -146,11 +141,11 @@ class Doc(Base):
     got = [(f.code, f.object, f.location.path.name, f.location.line, str(f.severity)) for f in result.findings]
     m = "app/models.py"
     assert got == [
-        ("MA102", "docs.id", "models.py", line_of(project, m, "id = sa.Column"), "error"),
-        ("MA102", "docs.owner", "models.py", line_of(project, m, "owner = "), "warning"),
-        ("MA102", "docs.id", "a1.py", line_of(project, "migrations/versions/a1.py", "'id'"), "error"),
-        ("MA102", "docs.owner", "a1.py", line_of(project, "migrations/versions/a1.py", "'owner'"), "warning"),
-        ("MA102", "docs.owner", "b2.py", line_of(project, "migrations/versions/b2.py", "ALTER TABLE"), "warning"),
+        ("MA102", "docs.id", "models.py", project.line_of(m, "id = sa.Column"), "error"),
+        ("MA102", "docs.owner", "models.py", project.line_of(m, "owner = "), "warning"),
+        ("MA102", "docs.id", "a1.py", project.line_of("migrations/versions/a1.py", "'id'"), "error"),
+        ("MA102", "docs.owner", "a1.py", project.line_of("migrations/versions/a1.py", "'owner'"), "warning"),
+        ("MA102", "docs.owner", "b2.py", project.line_of("migrations/versions/b2.py", "ALTER TABLE"), "warning"),
     ]
     assert result.findings[2].message == (
         f"docs.id (primary key): migration a1 sets the server default to the literal UUID '{UUID}'; "
@@ -197,15 +192,15 @@ class Product(Base):
     m = "app/models.py"
     findings = project.findings(select=["MA201"])
     assert findings == [
-        ("MA201", "products.status", m, line_of(project, m, "status = ")),
-        ("MA201", "products.sku", m, line_of(project, m, "sku = ")),
-        ("MA201", "products.added", m, line_of(project, m, "added = ")),
-        ("MA201", "products.note", m, line_of(project, m, "note = ")),
+        ("MA201", "products.status", m, project.line_of(m, "status = ")),
+        ("MA201", "products.sku", m, project.line_of(m, "sku = ")),
+        ("MA201", "products.added", m, project.line_of(m, "added = ")),
+        ("MA201", "products.note", m, project.line_of(m, "note = ")),
     ]
     messages = [f.message for f in project.audit(select=["MA201"]).findings]
     assert messages[0] == (
         "products.status: the model's server default is 'pending', but the migrations leave 'active' "
-        f"(migrations/versions/a1.py:{line_of(project, 'migrations/versions/a1.py', 'status')})"
+        f"(migrations/versions/a1.py:{project.line_of('migrations/versions/a1.py', 'status')})"
     )
     assert messages[1].startswith("products.sku: the model has no server default, but the migrations leave DEFAULT 'N/A'")
     assert messages[2] == "products.added: the model's server default is 'new', but the migrations create the column without one"

@@ -90,7 +90,11 @@ def test_unique_index_and_drops() -> None:
 
 
 def test_data_statements_and_other_ddl_change_no_schema() -> None:
-    assert parse("UPDATE users SET status = 'x' WHERE id = 1; INSERT INTO t VALUES (1);") == []
+    # an UPDATE changes no schema, but it may fill a column before a NOT NULL (MA301)
+    [write] = parse("UPDATE users SET status = 'x' WHERE id = 1; INSERT INTO t VALUES (1);")
+    assert (write.table, write.columns, write.what) == ("users", ("status",), "UPDATE users")
+    [write] = parse("WITH x AS (SELECT 1) UPDATE users SET a = 1")
+    assert isinstance(write, ops.WriteRows) and write.table is None
     assert parse("CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE INDEX ix ON t (a)") == []
     assert parse("-- just a comment\n") == []
 

@@ -20,7 +20,11 @@ from migration_audit.rules.ma104_mutable_shared_default import MutableSharedDefa
 from migration_audit.rules.ma105_frozen_literal_server_default import FrozenLiteralServerDefault
 from migration_audit.rules.ma106_import_time_nondeterminism import ImportTimeNondeterminism
 from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
+from migration_audit.rules.ma203_client_server_default_mismatch import ClientServerDefaultMismatch
+from migration_audit.rules.ma204_python_only_default_on_not_null import PythonOnlyDefaultOnNotNull
+from migration_audit.rules.ma301_not_null_on_existing_rows import NotNullOnExistingRows
 from migration_audit.rules.ma302_constant_backfill_on_key import ConstantBackfillOnKey
+from migration_audit.rules.ma901_onupdate_without_server_onupdate import OnupdateWithoutServerOnupdate
 
 
 def _registry() -> dict[str, type[Rule]]:
@@ -38,7 +42,11 @@ def _registry() -> dict[str, type[Rule]]:
         FrozenLiteralServerDefault,
         ImportTimeNondeterminism,
         ServerDefaultDrift,
+        ClientServerDefaultMismatch,
+        PythonOnlyDefaultOnNotNull,
+        NotNullOnExistingRows,
         ConstantBackfillOnKey,
+        OnupdateWithoutServerOnupdate,
     ):
         if rule.code in rules:
             raise RuntimeError(f"duplicate rule code {rule.code}")

@@ -40,6 +40,11 @@ class Rule:
         return Finding(cls.code, cls.name, severity or cls.severity, message, help, location, object, fix)
 
 
+def is_boolean(col: ColumnFact) -> bool:
+    """A boolean column, on any dialect's spelling of the type."""
+    return "BOOL" in col.type.upper()
+
+
 def short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from migration_audit.defaults import normalize_server_default
-from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Facts, Location
+from migration_audit.facts import DefaultKind, DefaultValue, Facts, Location
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule
+from migration_audit.rules.base import Rule, is_boolean
 
 # Kinds compared as SQL text; identity, computed and fetched values are
 # checked by their own rules.
@@ -23,10 +23,6 @@ def _shown(value: DefaultValue | None) -> str:
 
 def _where(loc: Location | None, root: Path) -> str:
     return f" ({loc.shown_path(root)}:{loc.line})" if loc is not None else ""
-
-
-def _is_boolean(col: ColumnFact) -> bool:
-    return "BOOL" in col.type.upper()
 
 
 class ServerDefaultDrift(Rule):
@@ -81,9 +77,9 @@ class ServerDefaultDrift(Rule):
                 model_sd, chain_sd = col.server_default, chain_col.server_default
                 if any(v is not None and v.kind not in _COMPARABLE for v in (model_sd, chain_sd)):
                     continue
-                boolean = _is_boolean(col)
-                a = normalize_server_default(model_sd.sql if model_sd else None, boolean=boolean)
-                b = normalize_server_default(chain_sd.sql if chain_sd else None, boolean=boolean)
+                boolean = is_boolean(col)
+                a = normalize_server_default(model_sd.sql if model_sd else None, boolean=boolean, dialect=facts.dialect)
+                b = normalize_server_default(chain_sd.sql if chain_sd else None, boolean=boolean, dialect=facts.dialect)
                 if a == b:
                     continue
                 obj = f"{table.key}.{col.name}"

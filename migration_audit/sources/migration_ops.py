@@ -150,6 +150,23 @@ class UpgradeReader:
                 yield from self._body(self.functions[func.id].body, batches)
             finally:
                 self._inlining.pop()
+            return
+        if self._may_write_rows(func):
+            yield ops.WriteRows(None, None, None, f"{self.src.segment(call, 60)}", self.src.loc(call))
+
+    def _may_write_rows(self, func: ast.AST) -> bool:
+        """A call that could write existing rows without migration-audit
+        seeing which: a session or connection method, or a function from
+        the project (never imported to find out)."""
+        if isinstance(func, ast.Attribute) and func.attr in _ROW_WRITING_METHODS:
+            return True
+        q = self.imports.qualify(func)
+        if q is None:
+            return False
+        root = q.split(".")[0]
+        if root in _LIBRARY_ROOTS or (isinstance(func, ast.Name) and func.id not in self.imports.names):
+            return False  # builtins and library constructors write nothing
+        return True
 
     def _op(self, method: str, call: ast.Call, batch: tuple[str, str | None] | None) -> Iterator[ops.Op]:
         handler = getattr(self, f"_op_{method}", None)
@@ -354,8 +371,10 @@ class UpgradeReader:
             sql_node = node.args[0]
         sql = str_arg(sql_node)
         if sql is None:
+            where = self.src.loc(node)
             if not quiet and not _is_data_statement(node, self.imports):
-                yield ops.Opaque(f"execute() of SQL built at run time: {self.src.segment(node, 60)}", self.src.loc(node))
+                yield ops.Opaque(f"execute() of SQL built at run time: {self.src.segment(node, 60)}", where)
+            yield ops.WriteRows(None, None, None, f"execute({self.src.segment(node, 60)})", where)
             return
         yield from parse_sql(sql, self._string_locator(sql_node, sql))
 
@@ -407,6 +426,11 @@ class UpgradeReader:
             col.type = type_of(kwarg(call, "type_"), self.src)
         if server_default is not None:
             col.server_default = self._server_default(server_default)
+        client = kwarg(call, "default")
+        if client is not None and col.default is None:
+            ok, value = literal(client)
+            col.default = DefaultValue(DefaultKind.CONSTANT if ok else DefaultKind.OPAQUE, value=value if ok else None,
+                                       source=self.src.segment(client), location=self.src.loc(client))
         for flag in ("primary_key", "unique", "nullable"):
             ok, value = literal(kwarg(call, flag))
             if ok and isinstance(value, bool):
@@ -414,6 +438,17 @@ class UpgradeReader:
         if col.primary_key and kwarg(call, "nullable") is None:
             col.nullable = False
         return col
+
+
+_ROW_WRITING_METHODS = {
+    "execute", "executemany", "exec_driver_sql", "query", "bulk_update_mappings", "bulk_save_objects",
+    "add", "add_all", "merge", "flush", "commit", "run_sync", "scalars", "scalar",
+}
+_LIBRARY_ROOTS = {
+    "sqlalchemy", "alembic", "sa", "op", "logging", "print", "datetime", "uuid", "json", "re", "os", "sys",
+    "typing", "time", "decimal", "enum", "functools", "itertools", "collections", "textwrap", "warnings",
+    "sqlmodel", "postgresql", "mysql", "sqlite",
+}
 
 
 def _is_data_statement(node: ast.AST, imports: Imports) -> bool:

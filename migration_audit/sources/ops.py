@@ -108,6 +108,21 @@ class Backfill:
 
 
 @dataclass(slots=True)
+class WriteRows:
+    """The migration may write existing rows: any ``UPDATE`` (literal or
+    not), a data statement built with SQLAlchemy, SQL built at run time, a
+    session or a project helper. ``table`` None means it could be any table;
+    ``columns`` None means any column. A ``NOT NULL`` set after it may rely on
+    it (the add-nullable, backfill, set-NOT-NULL pattern)."""
+
+    table: str | None
+    schema: str | None
+    columns: tuple[str, ...] | None
+    what: str
+    location: Location
+
+
+@dataclass(slots=True)
 class Opaque:
     """Something the migration does that migration-audit does not model:
     SQL it cannot parse, a call to a project helper, a computed argument.
@@ -129,5 +144,6 @@ Op = (
     | DropConstraint
     | CreatePrimaryKey
     | Backfill
+    | WriteRows
     | Opaque
 )

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from migration_audit.facts import BackfillSet, ColumnFact, MigrationHistory, ServerDefaultSet, TableFact, UniqueFact, table_key
+from migration_audit.facts import (
+    BackfillSet,
+    ColumnFact,
+    MigrationHistory,
+    NotNullSet,
+    ServerDefaultSet,
+    TableFact,
+    UniqueFact,
+    table_key,
+)
 from migration_audit.sources import ops
 
 
@@ -183,9 +192,93 @@ def _keyed_by_end(history: MigrationHistory, defaults_from: int, backfills_from:
             history.backfills[i] = replace(b, is_key=True, key_reason=t.key_reason(b.column))
 
 
+class _NotNullWatch:
+    """Records each operation that makes a column NOT NULL, with what (if
+    anything) gives the rows already in the table a value first. Looked at
+    before the operation is applied, so the schema is the one it meets."""
+
+    def __init__(self, history: MigrationHistory) -> None:
+        self.history = history
+        self.step = 0
+        # (table key lower, column lower) → step at which the column was added
+        self.added: dict[tuple[str, str], int] = {}
+        self.added_filled: dict[tuple[str, str], bool] = {}
+        # table key lower → [(step, columns or None, location)] of row writes
+        self.writes: dict[str, list[tuple[int, tuple[str, ...] | None, str]]] = {}
+        self.anywhere: list[tuple[int, str]] = []  # writes to unknown tables in this revision
+        self.revision_start = 0
+
+    def start(self) -> None:
+        self.revision_start = self.step
+        self.anywhere.clear()
+
+    def _key(self, table: TableFact | None, name: str, schema: str | None) -> str:
+        return (table.key if table is not None else table_key(name, schema)).lower()
+
+    def _where(self, location) -> str:
+        return f"{location.path.name}:{location.line}"
+
+    def see(self, revision: str, op: ops.Op) -> None:
+        self.step += 1
+        h = self.history
+        match op:
+            case ops.WriteRows():
+                if op.table is None:
+                    self.anywhere.append((self.step, f"{op.what} ({self._where(op.location)})"))
+                else:
+                    key = self._key(_find(h, op.table, op.schema), op.table, op.schema)
+                    cols = tuple(c.lower() for c in op.columns) if op.columns else None
+                    self.writes.setdefault(key, []).append((self.step, cols, self._where(op.location)))
+            case ops.AddColumn():
+                table = _find(h, op.table, op.schema)
+                key = self._key(table, op.table, op.schema)
+                col = op.column
+                filled = col.server_default is not None and col.server_default.sql != "NULL"
+                self.added[(key, col.name.lower())] = self.step
+                self.added_filled[(key, col.name.lower())] = filled
+                if col.nullable:
+                    return
+                if table is not None and (revision, table.key) in h.created_in:
+                    return  # created empty by this revision
+                h.not_null_set.append(NotNullSet(
+                    revision, table.name if table else op.table, table.schema if table else op.schema, col.name,
+                    "add", col.location or op.location, "server default" if filled else None,
+                    client_default=col.default,
+                ))
+            case ops.AlterColumn() if op.nullable is False:
+                table = _find(h, op.table, op.schema)
+                key = self._key(table, op.table, op.schema)
+                col = None if table is None else table.columns.get(op.column) or next(
+                    (c for n, c in table.columns.items() if n.lower() == op.column.lower()), None)
+                if col is not None and not col.nullable:
+                    return  # already NOT NULL: nothing changes
+                h.not_null_set.append(NotNullSet(
+                    revision, table.name if table else op.table, table.schema if table else op.schema, op.column,
+                    "alter", op.location, self._filled(revision, table, key, op.column.lower()),
+                    server_default=op.server_default if op.server_default is not ops.UNCHANGED  # type: ignore[arg-type]
+                    else col.server_default if col is not None else None,
+                ))
+
+    def _filled(self, revision: str, table: TableFact | None, key: str, column: str) -> str | None:
+        if table is not None and (revision, table.key) in self.history.created_in:
+            return f"the table is created empty by revision {revision}"
+        since = self.added.get((key, column), -1)
+        if since >= 0 and self.added_filled.get((key, column)):
+            return "the server default it was added with"
+        for step, cols, where in reversed(self.writes.get(key, [])):
+            if step > since and (cols is None or column in cols):
+                return f"the update at {where}"
+        if self.anywhere:
+            return f"{self.anywhere[-1][1]}, which may write the rows"
+        return None
+
+
 def replay(history: MigrationHistory) -> None:
+    watch = _NotNullWatch(history)
     for rev_id in history.order:
         defaults_from, backfills_from = len(history.server_defaults_set), len(history.backfills)
+        watch.start()
         for op in history.revisions[rev_id].ops:
+            watch.see(rev_id, op)  # type: ignore[arg-type]
             apply(history, rev_id, op)  # type: ignore[arg-type]
         _keyed_by_end(history, defaults_from, backfills_from)

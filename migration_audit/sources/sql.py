@@ -39,6 +39,7 @@ class _Tok:
 _DML = {"INSERT", "DELETE", "SELECT", "WITH", "MERGE", "COPY", "GRANT", "REVOKE",
         "SET", "SHOW", "ANALYZE", "VACUUM", "BEGIN", "COMMIT", "ROLLBACK", "DO", "CALL", "LOCK",
         "REFRESH", "NOTIFY", "TRUNCATE"}
+_ROW_WRITERS = {"WITH", "MERGE", "DO", "CALL"}
 _COLUMN_CONSTRAINT_WORDS = {
     "NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT",
     "COLLATE", "GENERATED", "AUTO_INCREMENT", "AUTOINCREMENT", "ON", "COMMENT", "IDENTITY",
@@ -325,6 +326,9 @@ def _statement(p: _Parser) -> list[ops.Op]:
     assert start is not None
     head = p.word()
     loc = p.loc(start)
+    if head in _ROW_WRITERS:
+        # a CTE ending in UPDATE, MERGE, a DO block or a procedure may write any row
+        return [ops.WriteRows(None, None, None, _short(p.text), loc)]
     if head in _DML:
         return []
     if p.accept("UPDATE"):
@@ -378,17 +382,20 @@ def _statement(p: _Parser) -> list[ops.Op]:
 
 
 def _update(p: _Parser, loc: Location) -> list[ops.Op]:
-    """``UPDATE t SET a = 'x', b = now() [WHERE a IS NULL]`` → one Backfill
-    per column set to a literal, when it reaches every row."""
+    """``UPDATE t SET a = 'x', b = now() [WHERE a IS NULL]`` → a WriteRows
+    for the columns it sets, and one Backfill per column set to a literal
+    when it reaches every row."""
     p.accept("ONLY")
     schema, table = p.qualified()
     if table is None or not p.accept("SET"):
-        return []
+        return [ops.WriteRows(table, schema, None, f"UPDATE {table or ''}".strip(), loc)]
     assignments: list[tuple[str, str, Location]] = []
+    columns: list[str] = []
     while not p.at_end():
         column = p.ident()
         if column is None or p.peek() is None or p.peek().value != "=":
-            return []
+            return [ops.WriteRows(table, schema, None, f"UPDATE {table}", loc)]
+        columns.append(column)
         p.i += 1
         tok = p.peek()
         text, _ = p.default_expr()
@@ -396,13 +403,14 @@ def _update(p: _Parser, loc: Location) -> list[ops.Op]:
             assignments.append((column, text, p.loc(tok)))
         if not p.accept(","):
             break
+    writes: list[ops.Op] = [ops.WriteRows(table, schema, tuple(columns) or None, f"UPDATE {table}", loc)]
     if p.accept("FROM"):
-        return []  # UPDATE … FROM joins another table: a value per row
+        return writes  # UPDATE … FROM joins another table: a value per row
     if p.accept("WHERE"):
         rest = " ".join(t.upper for t in p.toks[p.i:])
         if not re.fullmatch(r"[\w\".]+ IS NULL", rest):
-            return []  # a filtered update may touch one row
-    out: list[ops.Op] = []
+            return writes  # a filtered update may touch one row
+    out: list[ops.Op] = writes
     for column, text, where in assignments:
         value = sql_default(text, where)
         if value.kind is DefaultKind.CONSTANT and value.value is not None:
