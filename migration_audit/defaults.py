@@ -251,7 +251,7 @@ def same_server_default(a: str | None, b: str | None, *, boolean: bool = False, 
 class FrozenLiteral:
     """A literal that looks like one instance of a per-row value."""
 
-    kind: str  # "uuid", "timestamp", "epoch", "token"
+    kind: str  # "uuid", "timestamp", "epoch", "token", "pg-now" (PostgreSQL's 'now' input)
     text: str  # the literal as written
     canonical: str  # normalised: the UUID in canonical form, the ISO timestamp
     when: datetime | None = None  # for timestamps and epochs
@@ -262,6 +262,7 @@ class FrozenLiteral:
             "timestamp": "timestamp",
             "epoch": "epoch time",
             "token": "random-looking token",
+            "pg-now": "special date/time input",
         }[self.kind]
 
 
@@ -364,3 +365,110 @@ def is_literal_sql(sql: str | None, *, boolean: bool = False) -> bool:
     a boolean), not an expression the database evaluates."""
     normalized = normalize_server_default(sql, boolean=boolean)
     return normalized is not None and _LITERAL_SQL.fullmatch(normalized) is not None
+
+
+# -- does a literal fit the column type? ----------------------------------------------
+
+_LENGTH = re.compile(r"\((?:\s*length\s*=\s*)?(\d+)", re.IGNORECASE)
+
+
+def type_family(type_text: str) -> tuple[str, int | None]:
+    """(family, length) of a column type as SQLAlchemy compiles it
+    (``VARCHAR(20)``, ``TIMESTAMP WITHOUT TIME ZONE``) or as a migration
+    spells it (``sa.String(length=20)``, ``DateTime()``). Families:
+    boolean, integer, numeric, uuid, json, temporal, date, string, other."""
+    t = type_text.upper()
+    if "BOOL" in t:
+        return "boolean", None
+    if "INTERVAL" in t:
+        return "other", None
+    if "UUID" in t or "UNIQUEIDENTIFIER" in t:
+        return "uuid", None
+    if "JSON" in t:
+        return "json", None
+    if re.search(r"DATETIME|TIMESTAMP|\bTIME\b|^TIME", t):
+        return "temporal", None
+    if re.search(r"\bDATE\b|^DATE", t):
+        return "date", None
+    if re.search(r"SERIAL|\w*INT(?:EGER)?\b|^INT", t) and "POINT" not in t:
+        return "integer", None
+    if re.search(r"NUMERIC|DECIMAL|FLOAT|REAL|DOUBLE|NUMBER", t):
+        return "numeric", None
+    if re.search(r"CHAR|STRING|TEXT|UNICODE", t) and "[]" not in t and "ARRAY" not in t:
+        m = _LENGTH.search(t)
+        return "string", int(m.group(1)) if m else None
+    return "other", None
+
+
+_PG_BOOLEAN_WORDS = {"t", "f", "true", "false", "y", "n", "yes", "no", "on", "off", "1", "0"}
+_PG_TIME_WORDS = {"now", "today", "tomorrow", "yesterday", "infinity", "-infinity", "epoch", "allballs"}
+PG_FROZEN_TIME_WORDS = {"now", "today", "tomorrow", "yesterday"}
+
+
+def literal_of(sql: str | None) -> tuple[str, bool] | None:
+    """(value, quoted) when a server default's SQL is one literal: a string
+    (with any PostgreSQL cast) or a bare number; None for expressions."""
+    if sql is None:
+        return None
+    content = string_literal_content(sql)
+    if content is not None:
+        return content, True
+    bare = strip_outer_parens(sql)
+    if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", bare):
+        return bare, False
+    if bare.lower() in ("true", "false"):
+        return bare.lower(), False
+    return None
+
+
+def misfit(type_text: str, sql: str | None, dialect: str) -> str | None:
+    """Why the literal server default ``sql`` cannot be stored in a column of
+    ``type_text`` on ``dialect``, or None when it fits (or is an expression,
+    or the type is one migration-audit does not check)."""
+    import json
+
+    lit = literal_of(sql)
+    if lit is None:
+        return None
+    value, quoted = lit
+    family, length = type_family(type_text)
+    v = value.strip()
+    if family == "boolean":
+        if dialect == "postgresql" and not quoted and v not in ("true", "false"):
+            return f"PostgreSQL refuses the number {v} as a boolean default (write true/false, or the string '{v}')"
+        if quoted and dialect in ("mysql", "mariadb") and not re.fullmatch(r"[+-]?\d+", v):
+            return f"MySQL stores booleans as integers: '{value}' is not one (write 0 or 1)"
+        if quoted and v.lower() not in _PG_BOOLEAN_WORDS:
+            return f"'{value}' is not a boolean"
+        return None
+    if family == "integer":
+        if not re.fullmatch(r"[+-]?\d+", v):
+            return f"'{value}' is not an integer" if quoted else f"{value} is not an integer"
+        return None
+    if family == "numeric":
+        if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", v) and v.lower() not in (
+                "nan", "infinity", "-infinity"):
+            return f"'{value}' is not a number"
+        return None
+    if family == "uuid":
+        digits = v.removeprefix("{").removesuffix("}").replace("-", "")
+        if not re.fullmatch(r"[0-9a-fA-F]{32}", digits):
+            return f"'{value}' is not a UUID"
+        return None
+    if family == "json":
+        try:
+            json.loads(value)
+        except ValueError:
+            return f"'{value}' is not valid JSON"
+        return None
+    if family in ("temporal", "date"):
+        if dialect in ("postgresql", "default", "") and v.lower() in _PG_TIME_WORDS:
+            return None  # a special input PostgreSQL accepts ('now' is MA105's concern)
+        if dialect in ("mysql", "mariadb") and re.fullmatch(r"0000-00-00(?: 00:00:00)?", v):
+            return None
+        if parse_timestamp(v) is None and not (family == "temporal" and re.fullmatch(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?", v)):
+            return f"'{value}' is not a {'date' if family == 'date' else 'date/time'}"
+        return None
+    if family == "string" and length is not None and len(value) > length:
+        return f"'{value}' is {len(value)} characters, longer than the column's {length}"
+    return None

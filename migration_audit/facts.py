@@ -204,6 +204,7 @@ class ServerDefaultSet:
     # add-with-default, drop-default, backfill pattern): it never outlives
     # the migration.
     temporary: bool = False
+    column_type: str = ""  # as the migration spells it, when known
 
     @property
     def object(self) -> str:

@@ -22,6 +22,7 @@ from migration_audit.rules.ma106_import_time_nondeterminism import ImportTimeNon
 from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
 from migration_audit.rules.ma203_client_server_default_mismatch import ClientServerDefaultMismatch
 from migration_audit.rules.ma204_python_only_default_on_not_null import PythonOnlyDefaultOnNotNull
+from migration_audit.rules.ma205_server_default_type_mismatch import ServerDefaultTypeMismatch
 from migration_audit.rules.ma301_not_null_on_existing_rows import NotNullOnExistingRows
 from migration_audit.rules.ma302_constant_backfill_on_key import ConstantBackfillOnKey
 from migration_audit.rules.ma901_onupdate_without_server_onupdate import OnupdateWithoutServerOnupdate
@@ -44,6 +45,7 @@ def _registry() -> dict[str, type[Rule]]:
         ServerDefaultDrift,
         ClientServerDefaultMismatch,
         PythonOnlyDefaultOnNotNull,
+        ServerDefaultTypeMismatch,
         NotNullOnExistingRows,
         ConstantBackfillOnKey,
         OnupdateWithoutServerOnupdate,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_audit.defaults import FrozenLiteral, classify_literal, string_literal_content
+from migration_audit.defaults import (
+    PG_FROZEN_TIME_WORDS,
+    FrozenLiteral,
+    classify_literal,
+    literal_of,
+    string_literal_content,
+    type_family,
+)
 from migration_audit.facts import DefaultKind, DefaultValue, Facts, Location
 from migration_audit.findings import Finding, Severity
 from migration_audit.rules.base import Rule, one_value_for_all
@@ -27,6 +34,19 @@ def frozen_literal(value: DefaultValue | None, near) -> FrozenLiteral | None:  #
     return found if found is not None and found.kind != "uuid" else None
 
 
+def pg_time_word(value: DefaultValue | None, type_text: str, dialect: str) -> FrozenLiteral | None:
+    """``DEFAULT 'now'`` on a PostgreSQL date/time column: PostgreSQL turns
+    the special input into a constant when it creates the table."""
+    if value is None or dialect not in ("postgresql", "default", "") or value.kind is not DefaultKind.CONSTANT:
+        return None
+    lit = literal_of(value.sql)
+    if lit is None or not lit[1] or lit[0].strip().lower() not in PG_FROZEN_TIME_WORDS:
+        return None
+    if type_family(type_text)[0] not in ("temporal", "date"):
+        return None
+    return FrozenLiteral("pg-now", lit[0], lit[0].strip().lower())
+
+
 class FrozenLiteralServerDefault(Rule):
     """A server default is a timestamp or token that someone's code generated once.
 
@@ -36,7 +56,9 @@ class FrozenLiteralServerDefault(Rule):
     migration was written), or a random-looking token (16+ hex or base64url
     characters), in a migration's `server_default=` or `DEFAULT …` in
     `op.execute` SQL, and random-looking tokens in the model's
-    `server_default=`. An error on a column that must be unique on its own,
+    `server_default=`; and `'now'`, `'today'`, `'tomorrow'` or `'yesterday'`
+    as the default of a date/time column on PostgreSQL, which stores the
+    moment the table was created. An error on a column that must be unique on its own,
     a warning elsewhere. Fixed sentinels (`'1970-01-01'`) are not reported.
 
     ## Why is this bad?
@@ -63,7 +85,8 @@ class FrozenLiteralServerDefault(Rule):
         if facts.models is not None:
             for table in facts.models.tables.values():
                 for col in table.columns.values():
-                    found = frozen_literal(col.server_default, None)
+                    found = frozen_literal(col.server_default, None) or pg_time_word(
+                        col.server_default, col.type, facts.dialect)
                     if found is None or col.server_default is None or col.server_default.frozen_origin:
                         continue  # MA103 names the call that produced it
                     is_key = table.is_key_column(col.name)
@@ -73,7 +96,8 @@ class FrozenLiteralServerDefault(Rule):
             revs = facts.migrations.revisions
             for event in facts.migrations.server_defaults_set:
                 rev = revs.get(event.revision)
-                found = frozen_literal(event.value, rev.created if rev else None)
+                found = frozen_literal(event.value, rev.created if rev else None) or pg_time_word(
+                    event.value, event.column_type, facts.dialect)
                 if found is None or (event.temporary and not event.is_key):
                     continue
                 yield self._finding(event.object, f"migration {event.revision} sets the server default to", found,
@@ -82,7 +106,11 @@ class FrozenLiteralServerDefault(Rule):
     def _finding(self, obj: str, what: str, found: FrozenLiteral, is_key: bool, reason: str | None,
                  location: Location | None) -> Finding:
         where, consequence, severity = one_value_for_all(is_key, reason)
-        if found.kind in ("timestamp", "epoch"):
+        if found.kind == "pg-now":
+            help = "let the database compute it per row: `server_default=sa.func.now()`"
+            shown = (f"'{found.text}', which PostgreSQL turns into a constant when it creates the table "
+                     "(the moment the migration ran)")
+        elif found.kind in ("timestamp", "epoch"):
             help = "let the database compute it per row: `server_default=sa.func.now()`"
             shown = f"the {found.describe()} '{found.text}', written when the migration was generated"
         else:

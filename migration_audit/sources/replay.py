@@ -68,6 +68,7 @@ def _note_default(history: MigrationHistory, revision: str, table: TableFact, co
             is_key=table.is_key_column(col.name),
             key_reason=table.key_reason(col.name),
             location=col.server_default.location or location,
+            column_type=col.type,
         )
     )
 

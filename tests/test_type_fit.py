@@ -1,0 +1,117 @@
+"""MA205: a literal server default that does not fit the column type; and
+PostgreSQL's 'now' input as a date/time default (MA105)."""
+
+from __future__ import annotations
+
+from conftest import Project
+
+from migration_audit.findings import Severity
+
+HEADER = """\
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+"""
+M = "app/models.py"
+
+
+def test_ma205_literals_that_do_not_fit(project: Project) -> None:
+    project.models(HEADER + """
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    retries = sa.Column(sa.Integer, server_default="three")
+    active = sa.Column(sa.Boolean, server_default=sa.text("1"))
+    ref = sa.Column(sa.Uuid, server_default="not-a-uuid")
+    meta = sa.Column(sa.JSON, server_default="{oops")
+    code = sa.Column(sa.String(3), server_default="ABCDEF")
+    due = sa.Column(sa.DateTime, server_default="next week")
+""")
+    project.revision("a1", None, """
+op.create_table("jobs", sa.Column("id", sa.Integer, primary_key=True))
+op.add_column("jobs", sa.Column("weight", sa.Numeric(5, 2), server_default="heavy"))
+""")
+    result = project.audit(select=["MA205"], dialect="postgresql")
+    got = [(f.object, f.location.path.name, f.location.line, f.severity) for f in result.findings]
+    assert got == [
+        ("jobs.retries", "models.py", project.line_of(M, "retries ="), Severity.ERROR),
+        ("jobs.active", "models.py", project.line_of(M, "active ="), Severity.ERROR),
+        ("jobs.ref", "models.py", project.line_of(M, "ref ="), Severity.ERROR),
+        ("jobs.meta", "models.py", project.line_of(M, "meta ="), Severity.ERROR),
+        ("jobs.code", "models.py", project.line_of(M, "code ="), Severity.ERROR),
+        ("jobs.due", "models.py", project.line_of(M, "due ="), Severity.ERROR),
+        ("jobs.weight", "a1.py", project.line_of("migrations/versions/a1.py", "heavy"), Severity.ERROR),
+    ]
+    messages = [f.message for f in result.findings]
+    assert messages[0] == ("jobs.retries: the model's server default \"three\" does not fit INTEGER on PostgreSQL: "
+                           "'three' is not an integer")
+    assert messages[1].endswith("PostgreSQL refuses the number 1 as a boolean default (write true/false, or the "
+                                "string '1')")
+    assert messages[4].endswith("'ABCDEF' is 6 characters, longer than the column's 3")
+    assert messages[6] == ("jobs.weight: migration a1's server default \"heavy\" does not fit Numeric(5, 2) on "
+                           "PostgreSQL: 'heavy' is not a number")
+
+
+def test_ma205_values_that_fit_stay_silent(project: Project) -> None:
+    project.models(HEADER + """
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    retries = sa.Column(sa.Integer, server_default="3")
+    neg = sa.Column(sa.BigInteger, server_default=sa.text("-1"))
+    active = sa.Column(sa.Boolean, server_default="0")
+    on = sa.Column(sa.Boolean, server_default=sa.true())
+    ref = sa.Column(sa.Uuid, server_default="6f1c1f0e-6a43-4c3b-9a57-2f0f3a3e2b1c")
+    gen = sa.Column(sa.Uuid, server_default=sa.text("gen_random_uuid()"))
+    meta = sa.Column(sa.JSON, server_default="{}")
+    code = sa.Column(sa.String(3), server_default="ABC")
+    due = sa.Column(sa.DateTime, server_default="2020-01-01 00:00:00")
+    day = sa.Column(sa.Date, server_default="infinity")
+    rate = sa.Column(sa.Numeric(5, 2), server_default="1.5")
+    span = sa.Column(sa.Interval, server_default="1 day")
+    note = sa.Column(sa.Text, server_default="anything at all")
+""")
+    assert project.findings(select=["MA205"], dialect="postgresql") == []
+
+
+def test_ma205_booleans_on_mysql(project: Project) -> None:
+    project.models(HEADER + """
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    a = sa.Column(sa.Boolean, server_default="true")
+    b = sa.Column(sa.Boolean, server_default="1")
+    c = sa.Column(sa.Boolean, server_default=sa.text("0"))
+""")
+    result = project.audit(select=["MA205"], dialect="mysql")
+    assert [(f.object, f.message.split(": ", 2)[-1]) for f in result.findings] == [
+        ("jobs.a", "MySQL stores booleans as integers: 'true' is not one (write 0 or 1)")]
+
+
+def test_ma105_postgresql_now_input_is_frozen_at_create_table(project: Project) -> None:
+    project.models(HEADER + """
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    created = sa.Column(sa.DateTime, server_default="now")
+    day = sa.Column(sa.Date, server_default=sa.text("'today'"))
+    ok = sa.Column(sa.DateTime, server_default=sa.func.now())
+    word = sa.Column(sa.String(10), server_default="now")
+""")
+    project.revision("a1", None, """
+op.create_table("jobs", sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("created", sa.DateTime(), server_default="now"))
+""")
+    result = project.audit(select=["MA105", "MA205"], dialect="postgresql")
+    assert [(f.code, f.object, f.location.path.name, f.severity) for f in result.findings] == [
+        ("MA105", "jobs.created", "models.py", Severity.WARNING),
+        ("MA105", "jobs.day", "models.py", Severity.WARNING),
+        ("MA105", "jobs.created", "a1.py", Severity.WARNING),
+    ]
+    assert result.findings[0].message == (
+        "jobs.created: the model's server default is 'now', which PostgreSQL turns into a constant when it "
+        "creates the table (the moment the migration ran); every row inserted without a value gets that one value")
+    assert result.findings[0].help == "let the database compute it per row: `server_default=sa.func.now()`"
