@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--pending", action="store_true",
                        help="report only findings in revisions the database has not applied (needs --database-url)")
     check.add_argument("--database-url", metavar="URL",
-                       help="a database to read the applied revisions from (read only)")
+                       help="a live database to compare server defaults with (MA202), or with --pending to read "
+                       "the applied revisions from; only ever read, in a read-only transaction")
     check.add_argument("--version-table", default="alembic_version", metavar="NAME",
                        help="the table Alembic records applied revisions in (default: alembic_version)")
     fixing = check.add_mutually_exclusive_group()
@@ -80,6 +81,15 @@ def _color(stream: object) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
 
 
+def _backend(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).get_backend_name()
+    except Exception:  # noqa: BLE001 - reported, with the password hidden, when the database is read
+        return None
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from migration_audit.engine import audit
     from migration_audit.reporters import REPORTERS
@@ -90,9 +100,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )
     if args.pending and not args.database_url:
         raise UsageError("--pending needs --database-url, the database whose applied revisions to compare with")
-    result = audit(Path(args.path), overrides, args.select, args.ignore)
+    if args.database_url and not args.dialect:
+        overrides.dialect = _backend(args.database_url)  # render model defaults as that database spells them
+    result = audit(Path(args.path), overrides, args.select, args.ignore,
+                   database_url=None if args.pending else args.database_url, version_table=args.version_table)
     if args.pending:
-        from migration_audit.pending import applied_heads, in_revisions, pending_revisions
+        from migration_audit.pending import in_revisions, pending_revisions
+        from migration_audit.sources.database import applied_heads
 
         history = result.facts.migrations
         assert history is not None

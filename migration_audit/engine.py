@@ -37,10 +37,13 @@ def collect_facts(
     probe: bool = True,
     extra_sys_paths: list[Path] | None = None,
     metadata_objects: list[Any] | None = None,
+    database_url: str | None = None,
+    version_table: str = "alembic_version",
 ) -> Facts:
     """Read every source. ``extra_revisions`` are revision files outside the
     version locations (the revision autogenerate is about to write);
-    ``probe`` imports the models twice to compare them (MA106)."""
+    ``probe`` imports the models twice to compare them (MA106);
+    ``database_url`` is a live database to read (only read) for MA202."""
     facts = Facts(root=project.root, dialect=project.dialect)
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
@@ -98,6 +101,12 @@ def collect_facts(
                     )
                 )
     facts.files = files
+    if database_url:
+        from migration_audit.sources.database import reflect
+
+        source = facts.models if facts.models is not None else facts.migrations.head_schema
+        wanted = sorted({(t.schema, t.name) for t in source.tables.values()}, key=lambda k: (k[0] or "", k[1]))
+        facts.database = reflect(database_url, wanted, version_table)
     return facts
 
 
@@ -110,11 +119,13 @@ def audit(
     probe: bool = True,
     extra_sys_paths: list[Path] | None = None,
     metadata_objects: list[Any] | None = None,
+    database_url: str | None = None,
+    version_table: str = "alembic_version",
 ) -> AuditResult:
     """Run every enabled rule on the project at ``path``. Raises
     config.UsageError and rules.UnknownRule for bad input."""
     return audit_project(load_project(path, overrides), select, ignore, extra_revisions, probe, extra_sys_paths,
-                         metadata_objects)
+                         metadata_objects, database_url, version_table)
 
 
 def audit_project(
@@ -125,11 +136,14 @@ def audit_project(
     probe: bool = True,
     extra_sys_paths: list[Path] | None = None,
     metadata_objects: list[Any] | None = None,
+    database_url: str | None = None,
+    version_table: str = "alembic_version",
 ) -> AuditResult:
     """:func:`audit` for a project already loaded (the Alembic hooks load it
     once to read their mode too)."""
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
-    facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects)
+    facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects, database_url,
+                          version_table)
     findings: list[Finding] = []
     for rule in chosen:
         findings.extend(rule().check(facts))

@@ -284,6 +284,16 @@ class Variance:
 
 
 @dataclass(slots=True)
+class LiveDatabase:
+    """What one read-only look at a live database found."""
+
+    shown_url: str  # password hidden
+    dialect: str  # "postgresql", "mysql", "mariadb", "sqlite", ...
+    schema: Schema = field(default_factory=Schema)
+    heads: tuple[str, ...] | None = None  # None: it has no version table
+
+
+@dataclass(slots=True)
 class Facts:
     """Everything the rules see."""
 
@@ -292,5 +302,6 @@ class Facts:
     models: Schema | None = None
     migrations: MigrationHistory | None = None
     variances: list[Variance] = field(default_factory=list)
+    database: LiveDatabase | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0

@@ -20,6 +20,7 @@ from migration_audit.rules.ma104_mutable_shared_default import MutableSharedDefa
 from migration_audit.rules.ma105_frozen_literal_server_default import FrozenLiteralServerDefault
 from migration_audit.rules.ma106_import_time_nondeterminism import ImportTimeNondeterminism
 from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
+from migration_audit.rules.ma202_database_default_drift import DatabaseDefaultDrift
 from migration_audit.rules.ma203_client_server_default_mismatch import ClientServerDefaultMismatch
 from migration_audit.rules.ma204_python_only_default_on_not_null import PythonOnlyDefaultOnNotNull
 from migration_audit.rules.ma205_server_default_type_mismatch import ServerDefaultTypeMismatch
@@ -43,6 +44,7 @@ def _registry() -> dict[str, type[Rule]]:
         FrozenLiteralServerDefault,
         ImportTimeNondeterminism,
         ServerDefaultDrift,
+        DatabaseDefaultDrift,
         ClientServerDefaultMismatch,
         PythonOnlyDefaultOnNotNull,
         ServerDefaultTypeMismatch,

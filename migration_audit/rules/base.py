@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
-from migration_audit.facts import ColumnFact, DefaultValue, Facts, Location, TableFact
+from migration_audit.defaults import is_sequence_default, normalize_server_default
+from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Facts, Location, Schema, TableFact
 from migration_audit.findings import Finding, Fix, Severity
 
 
@@ -77,3 +78,34 @@ def one_value_for_all(is_key: bool, reason: str | None) -> tuple[str, str, Sever
         return (f" ({reason})" if reason else "",
                 "the second insert without an explicit value fails with a duplicate key", Severity.ERROR)
     return "", "every row inserted without a value gets that one value", Severity.WARNING
+
+
+# Identity, computed and fetched values render no DEFAULT to compare.
+_COMPARABLE = {DefaultKind.CONSTANT, DefaultKind.SQL}
+
+
+def differing_server_defaults(
+    models: Schema, other: Schema, dialect: str, skip: Callable[[TableFact], bool]
+) -> Iterator[tuple[TableFact, ColumnFact, DefaultValue | None, ColumnFact, DefaultValue | None]]:
+    """Columns that the models and ``other`` (the chain at head, a database)
+    both have, whose server defaults differ as SQL on ``dialect``, not only
+    in spelling: (model table, model column, its default, other column, its
+    default). A serial column's sequence is no difference."""
+    for table in models.tables.values():
+        other_table = other.tables.get(table.key)
+        if other_table is None or skip(table):
+            continue
+        for col in table.columns.values():
+            other_col = other_table.columns.get(col.name)
+            if other_col is None:
+                continue
+            mine, theirs = col.server_default, other_col.server_default
+            if any(v is not None and v.kind not in _COMPARABLE for v in (mine, theirs)):
+                continue
+            if mine is None and theirs is not None and theirs.sql and is_sequence_default(theirs.sql):
+                continue
+            boolean = is_boolean(col)
+            if normalize_server_default(mine.sql if mine else None, boolean=boolean, dialect=dialect) == \
+                    normalize_server_default(theirs.sql if theirs else None, boolean=boolean, dialect=dialect):
+                continue
+            yield table, col, mine, other_col, theirs

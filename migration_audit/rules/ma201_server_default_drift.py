@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from migration_audit.defaults import normalize_server_default
-from migration_audit.facts import DefaultKind, DefaultValue, Facts, Location
+from migration_audit.facts import DefaultValue, Facts, Location
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule, is_boolean
-
-# Kinds compared as SQL text; identity, computed and fetched values are
-# checked by their own rules.
-_COMPARABLE = {DefaultKind.CONSTANT, DefaultKind.SQL}
+from migration_audit.rules.base import Rule, differing_server_defaults
 
 
 def _shown(value: DefaultValue | None) -> str:
@@ -65,57 +60,43 @@ class ServerDefaultDrift(Rule):
     def check(self, facts: Facts) -> Iterator[Finding]:
         if facts.models is None or facts.migrations is None:
             return
-        head = facts.migrations.head_schema
-        for table in facts.models.tables.values():
-            chain_table = head.tables.get(table.key)
-            if chain_table is None or table.name in facts.migrations.opaque_tables:
-                continue
-            for col in table.columns.values():
-                chain_col = chain_table.columns.get(col.name)
-                if chain_col is None:
-                    continue
-                model_sd, chain_sd = col.server_default, chain_col.server_default
-                if any(v is not None and v.kind not in _COMPARABLE for v in (model_sd, chain_sd)):
-                    continue
-                boolean = is_boolean(col)
-                a = normalize_server_default(model_sd.sql if model_sd else None, boolean=boolean, dialect=facts.dialect)
-                b = normalize_server_default(chain_sd.sql if chain_sd else None, boolean=boolean, dialect=facts.dialect)
-                if a == b:
-                    continue
-                obj = f"{table.key}.{col.name}"
-                chain_where = _where(chain_sd.location if chain_sd else None, facts.root)
-                if model_sd is None:
-                    message = (
-                        f"{obj}: the model has no server default, but the migrations leave "
-                        f"DEFAULT {_shown(chain_sd)}{chain_where}"
+        history = facts.migrations
+        for table, col, model_sd, chain_col, chain_sd in differing_server_defaults(
+                facts.models, history.head_schema, facts.dialect, lambda t: t.name in history.opaque_tables):
+            obj = f"{table.key}.{col.name}"
+            chain_where = _where(chain_sd.location if chain_sd else None, facts.root)
+            if model_sd is None:
+                message = (
+                    f"{obj}: the model has no server default, but the migrations leave "
+                    f"DEFAULT {_shown(chain_sd)}{chain_where}"
+                )
+                help = (
+                    f'generate a migration that drops it (`op.alter_column("{table.name}", "{col.name}", '
+                    f"server_default=None)`; if it was only there to fill existing rows, drop it in the "
+                    f"migration that added it), or restore `server_default=` in the model"
+                )
+            elif chain_sd is None:
+                dropped = chain_col.server_default_changed_at
+                message = (
+                    f"{obj}: the model's server default is {_shown(model_sd)}, but "
+                    + (
+                        f"the migrations drop it{_where(dropped, facts.root)}"
+                        if dropped is not None
+                        else "the migrations create the column without one"
                     )
-                    help = (
-                        f'generate a migration that drops it (`op.alter_column("{table.name}", "{col.name}", '
-                        f"server_default=None)`; if it was only there to fill existing rows, drop it in the "
-                        f"migration that added it), or restore `server_default=` in the model"
-                    )
-                elif chain_sd is None:
-                    dropped = chain_col.server_default_changed_at
-                    message = (
-                        f"{obj}: the model's server default is {_shown(model_sd)}, but "
-                        + (
-                            f"the migrations drop it{_where(dropped, facts.root)}"
-                            if dropped is not None
-                            else "the migrations create the column without one"
-                        )
-                    )
-                    help = (
-                        f'generate a migration that sets it (`op.alter_column("{table.name}", "{col.name}", '
-                        f"server_default={model_sd.source or repr(model_sd.sql)})`), or remove it from the model"
-                    )
-                else:
-                    message = (
-                        f"{obj}: the model's server default is {_shown(model_sd)}, but the migrations "
-                        f"leave {_shown(chain_sd)}{chain_where}"
-                    )
-                    help = (
-                        f'generate a migration that changes it (`op.alter_column("{table.name}", "{col.name}", '
-                        f"server_default={model_sd.source or repr(model_sd.sql)})`), or change the model back"
-                    )
-                location = (model_sd.location if model_sd else None) or col.location or table.location
-                yield self.finding(message, help, location, obj)  # type: ignore[arg-type]
+                )
+                help = (
+                    f'generate a migration that sets it (`op.alter_column("{table.name}", "{col.name}", '
+                    f"server_default={model_sd.source or repr(model_sd.sql)})`), or remove it from the model"
+                )
+            else:
+                message = (
+                    f"{obj}: the model's server default is {_shown(model_sd)}, but the migrations "
+                    f"leave {_shown(chain_sd)}{chain_where}"
+                )
+                help = (
+                    f'generate a migration that changes it (`op.alter_column("{table.name}", "{col.name}", '
+                    f"server_default={model_sd.source or repr(model_sd.sql)})`), or change the model back"
+                )
+            location = (model_sd.location if model_sd else None) or col.location or table.location
+            yield self.finding(message, help, location, obj)  # type: ignore[arg-type]
