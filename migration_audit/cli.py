@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "the applied revisions from; only ever read, in a read-only transaction")
     check.add_argument("--version-table", default="alembic_version", metavar="NAME",
                        help="the table Alembic records applied revisions in (default: alembic_version)")
+    check.add_argument("--replay", action="store_true",
+                       help="also apply the migration chain to a scratch database (embedded SQLite, or see "
+                       "--replay-url) and compare what it leaves with the models; runs the migrations' code")
+    check.add_argument("--replay-url", metavar="URL",
+                       help="replay on this server, in a database migration-audit creates and drops "
+                       "(or an empty SQLite file); implies --replay")
     fixing = check.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true",
                         help="rewrite model defaults that have an unambiguous fix, then report what remains")
@@ -102,8 +108,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("--pending needs --database-url, the database whose applied revisions to compare with")
     if args.database_url and not args.dialect:
         overrides.dialect = _backend(args.database_url)  # render model defaults as that database spells them
-    result = audit(Path(args.path), overrides, args.select, args.ignore,
-                   database_url=None if args.pending else args.database_url, version_table=args.version_table)
+    replay = bool(args.replay or args.replay_url)
+    if args.replay_url and not args.dialect and not args.database_url:
+        overrides.dialect = _backend(args.replay_url)
+    sources = {"database_url": None if args.pending else args.database_url, "version_table": args.version_table,
+               "replay": replay, "replay_url": args.replay_url}
+    result = audit(Path(args.path), overrides, args.select, args.ignore, **sources)  # type: ignore[arg-type]
     if args.pending:
         from migration_audit.pending import in_revisions, pending_revisions
         from migration_audit.sources.database import applied_heads
@@ -132,7 +142,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 print(f"migration-audit: not fixed: {note}", file=sys.stderr)
         print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
         if fixed:
-            result = audit(Path(args.path), overrides, args.select, args.ignore)
+            result = audit(Path(args.path), overrides, args.select, args.ignore, **sources)  # type: ignore[arg-type]
     sys.stdout.write(REPORTERS[args.format](result, color=_color(sys.stdout)))
     failing = [f for f in result.findings if f.severity >= Severity.WARNING]
     return EXIT_FINDINGS if failing else EXIT_CLEAN

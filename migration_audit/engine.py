@@ -39,6 +39,8 @@ def collect_facts(
     metadata_objects: list[Any] | None = None,
     database_url: str | None = None,
     version_table: str = "alembic_version",
+    replay: bool = False,
+    replay_url: str | None = None,
 ) -> Facts:
     """Read every source. ``extra_revisions`` are revision files outside the
     version locations (the revision autogenerate is about to write);
@@ -101,12 +103,18 @@ def collect_facts(
                     )
                 )
     facts.files = files
+    source = facts.models if facts.models is not None else facts.migrations.head_schema
+    wanted = sorted({(t.schema, t.name) for t in source.tables.values()}, key=lambda k: (k[0] or "", k[1]))
     if database_url:
         from migration_audit.sources.database import reflect
 
-        source = facts.models if facts.models is not None else facts.migrations.head_schema
-        wanted = sorted({(t.schema, t.name) for t in source.tables.values()}, key=lambda k: (k[0] or "", k[1]))
         facts.database = reflect(database_url, wanted, version_table)
+    if replay:
+        from migration_audit.sources.scratch import replay_into_scratch
+
+        facts.replayed, problems = replay_into_scratch(project, facts.migrations, replay_url, wanted,
+                                                       project.import_timeout)
+        facts.diagnostics.extend(problems)
     return facts
 
 
@@ -121,11 +129,13 @@ def audit(
     metadata_objects: list[Any] | None = None,
     database_url: str | None = None,
     version_table: str = "alembic_version",
+    replay: bool = False,
+    replay_url: str | None = None,
 ) -> AuditResult:
     """Run every enabled rule on the project at ``path``. Raises
     config.UsageError and rules.UnknownRule for bad input."""
     return audit_project(load_project(path, overrides), select, ignore, extra_revisions, probe, extra_sys_paths,
-                         metadata_objects, database_url, version_table)
+                         metadata_objects, database_url, version_table, replay, replay_url)
 
 
 def audit_project(
@@ -138,12 +148,14 @@ def audit_project(
     metadata_objects: list[Any] | None = None,
     database_url: str | None = None,
     version_table: str = "alembic_version",
+    replay: bool = False,
+    replay_url: str | None = None,
 ) -> AuditResult:
     """:func:`audit` for a project already loaded (the Alembic hooks load it
     once to read their mode too)."""
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
     facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects, database_url,
-                          version_table)
+                          version_table, replay, replay_url)
     findings: list[Finding] = []
     for rule in chosen:
         findings.extend(rule().check(facts))

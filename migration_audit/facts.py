@@ -303,5 +303,7 @@ class Facts:
     migrations: MigrationHistory | None = None
     variances: list[Variance] = field(default_factory=list)
     database: LiveDatabase | None = None
+    # --replay: the migration chain applied to a scratch database, reflected
+    replayed: LiveDatabase | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0

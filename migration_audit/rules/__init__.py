@@ -11,6 +11,7 @@ from migration_audit.rules.ma0xx_tool import (
     MigrationUnreadable,
     ModelsImportFailed,
     MultipleHeads,
+    ReplayFailed,
     RevisionGraphBroken,
 )
 from migration_audit.rules.ma101_constant_default_on_key import ConstantDefaultOnKey
@@ -37,6 +38,7 @@ def _registry() -> dict[str, type[Rule]]:
         RevisionGraphBroken,
         MultipleHeads,
         MetadataNotFound,
+        ReplayFailed,
         ConstantDefaultOnKey,
         LiteralUuidServerDefault,
         FrozenPerRowValue,

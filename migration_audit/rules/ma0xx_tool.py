@@ -150,3 +150,32 @@ class MetadataNotFound(_ToolRule):
     code = "MA005"
     name = "metadata-not-found"
     severity = Severity.WARNING
+
+
+class ReplayFailed(_ToolRule):
+    """Applying the migration chain to a scratch database failed (`--replay`).
+
+    ## What it does
+    With `--replay`, migration-audit applies every revision to an empty
+    scratch database (embedded SQLite, or a database it creates on the
+    `--replay-url` server) and reports the revision that fails, at the line
+    in it that raised, with the database's error.
+
+    ## Why is this bad?
+    A chain that cannot be applied from scratch breaks every new
+    environment: CI databases, a developer's machine, disaster recovery. On
+    SQLite the failure may be the dialect (PostgreSQL-only SQL): replay on
+    the dialect the project uses with `--replay-url`.
+
+    ## Example
+    ```python
+    op.execute("ALTER TABLE users ADD COLUMN code integer NOT NULL")  # on a table with rows
+    ```
+
+    ## Use instead
+    A revision that applies to an empty database and to production alike.
+    """
+
+    code = "MA006"
+    name = "replay-failed"
+    severity = Severity.WARNING

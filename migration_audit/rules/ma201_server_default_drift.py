@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from migration_audit.facts import DefaultValue, Facts, Location
+from migration_audit.facts import DefaultValue, Facts, Location, TableFact
 from migration_audit.findings import Finding, Severity
 from migration_audit.rules.base import Rule, differing_server_defaults
 
@@ -61,10 +61,26 @@ class ServerDefaultDrift(Rule):
         if facts.models is None or facts.migrations is None:
             return
         history = facts.migrations
-        for table, col, model_sd, chain_col, chain_sd in differing_server_defaults(
-                facts.models, history.head_schema, facts.dialect, lambda t: t.name in history.opaque_tables):
+        replayed = facts.replayed
+        if replayed is not None:
+            # --replay: what the chain really leaves, read back from the scratch database
+            other, dialect, how = replayed.schema, replayed.dialect, f" when applied to {replayed.shown_url}"
+
+            def skip(t: TableFact) -> bool:
+                return False
+        else:
+            other, dialect, how = history.head_schema, facts.dialect, ""
+
+            def skip(t: TableFact) -> bool:
+                return t.name in history.opaque_tables
+        for table, col, model_sd, chain_col, chain_sd in differing_server_defaults(facts.models, other, dialect, skip):
             obj = f"{table.key}.{col.name}"
-            chain_where = _where(chain_sd.location if chain_sd else None, facts.root)
+            static_table = history.head_schema.get(table.name, table.schema)
+            static = static_table.columns.get(col.name) if static_table is not None else None
+            if static is not None:
+                chain_col = static  # the static replay knows where the default was written
+            static_sd = static.server_default if static is not None else None
+            chain_where = how + _where(static_sd.location if static_sd else None, facts.root)
             if model_sd is None:
                 message = (
                     f"{obj}: the model has no server default, but the migrations leave "
@@ -80,9 +96,9 @@ class ServerDefaultDrift(Rule):
                 message = (
                     f"{obj}: the model's server default is {_shown(model_sd)}, but "
                     + (
-                        f"the migrations drop it{_where(dropped, facts.root)}"
+                        f"the migrations drop it{how}{_where(dropped, facts.root)}"
                         if dropped is not None
-                        else "the migrations create the column without one"
+                        else f"the migrations create the column without one{how}"
                     )
                 )
                 help = (
