@@ -18,7 +18,7 @@ PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is
 
 
 def test_all_projects_have_expectations() -> None:
-    assert PROJECTS == ["drift", "incident", "incident_fixed"]
+    assert PROJECTS == ["billing", "drift", "incident", "incident_fixed"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)
@@ -69,3 +69,43 @@ def test_corrected_fixture_inserts_two_rows() -> None:
     ids = run.stdout.strip().removeprefix("ids: ")
     first, second = json.loads(ids.replace("'", '"'))
     assert first != second
+
+
+def test_billing_fixture_errors_are_real_on_postgresql(tmp_path: Path, pg_url) -> None:  # type: ignore[no-untyped-def]
+    """What MA205 and MA301 report in the billing project is what PostgreSQL does."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from conftest import run_alembic
+
+    root = tmp_path / "billing"
+    shutil.copytree(FIXTURES / "billing", root)
+    ini = root / "alembic.ini"
+    url = pg_url.render_as_string(hide_password=False)
+    ini.write_text(ini.read_text().replace("postgresql+psycopg://billing@localhost/billing", url))
+    run = run_alembic(root, "upgrade", "head")
+    assert run.returncode != 0
+    assert 'invalid input syntax for type integer: "ten"' in run.stderr  # MA205, accounts.credits
+    first = root / "migrations" / "versions" / "1a2b3c4d5e6f_create_accounts_and_invoices.py"
+    first.write_text(first.read_text().replace("server_default='ten'", "server_default='10'"))
+    run = run_alembic(root, "upgrade", "1a2b3c4d5e6f")
+    assert run.returncode != 0
+    assert "column \"active\" is of type boolean but default expression is of type integer" in run.stderr  # MA205
+    first.write_text(first.read_text().replace("server_default=sa.text('1')", "server_default=sa.text('true')"))
+    assert run_alembic(root, "upgrade", "1a2b3c4d5e6f").returncode == 0
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO accounts (id) VALUES (1)")
+        conn.exec_driver_sql("INSERT INTO invoices (id, account_id) VALUES (1, 1)")
+    engine.dispose()
+    run = run_alembic(root, "upgrade", "head")
+    assert run.returncode != 0
+    assert 'column "plan" of relation "accounts" contains null values' in run.stderr  # MA301, accounts.plan
+    second = root / "migrations" / "versions" / "7f8e9d0c1b2a_plans_regions_payments.py"
+    second.write_text(second.read_text().replace(
+        "sa.Column('plan', sa.String(length=20), nullable=False)",
+        "sa.Column('plan', sa.String(length=20), server_default='free', nullable=False)"))
+    run = run_alembic(root, "upgrade", "head")
+    assert run.returncode != 0
+    assert 'column "note" of relation "invoices" contains null values' in run.stderr  # MA301, invoices.note
