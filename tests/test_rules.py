@@ -206,6 +206,53 @@ class Product(Base):
     assert messages[2] == "products.added: the model's server default is 'new', but the migrations create the column without one"
 
 
+def test_ma201_every_form_compared_as_sql(project: Project) -> None:
+    project.models(HEADER + """
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lit = sa.Column(sa.String(5), server_default=sa.literal("x"))
+    num = sa.Column(sa.Integer, server_default=sa.literal(5))
+    low = sa.Column(sa.String(5), server_default=sa.func.lower("A"))
+    off = sa.Column(sa.Boolean, server_default=sa.false())
+    total = sa.Column(sa.Integer, sa.Computed("qty * 2"))
+    double = sa.Column(sa.Integer, sa.Computed("qty * 2"))
+    plain = sa.Column(sa.Integer, sa.Computed("qty + 1"))
+    qty = sa.Column(sa.Integer)
+    # near misses
+    lit2 = sa.Column(sa.String(5), server_default=sa.literal("y"))
+    off2 = sa.Column(sa.Boolean, server_default=sa.false())
+    same = sa.Column(sa.Integer, sa.Computed("qty * 3"))
+""")
+    project.revision("a1", None, """
+        op.create_table('products',
+            sa.Column('id', sa.Integer(), nullable=False),
+            sa.Column('lit', sa.String(5), server_default='z'),
+            sa.Column('num', sa.Integer(), server_default='6'),
+            sa.Column('low', sa.String(5), server_default=sa.text("upper('A')")),
+            sa.Column('off', sa.Boolean(), server_default=sa.text('true')),
+            sa.Column('total', sa.Integer(), sa.Computed('qty * 4')),
+            sa.Column('double', sa.Integer()),
+            sa.Column('plain', sa.Integer(), sa.Computed(sa.text('qty+2'))),
+            sa.Column('qty', sa.Integer()),
+            sa.Column('lit2', sa.String(5), server_default='y'),
+            sa.Column('off2', sa.Boolean(), server_default=sa.text('0')),
+            sa.Column('same', sa.Integer(), sa.Computed('(qty  *  3)', persisted=True)),
+            sa.PrimaryKeyConstraint('id'))
+    """)
+    result = project.audit(select=["MA201"], dialect="postgresql")
+    assert [f.object for f in result.findings] == [
+        "products.lit", "products.num", "products.low", "products.off", "products.total", "products.double",
+        "products.plain"]
+    messages = {f.object: f.message for f in result.findings}
+    assert messages["products.total"].startswith(
+        "products.total: the model's server default is GENERATED ALWAYS AS (qty * 2), but the migrations leave "
+        "GENERATED ALWAYS AS (qty * 4)")
+    assert messages["products.double"].startswith(
+        "products.double: the model's server default is GENERATED ALWAYS AS (qty * 2), but the migrations create "
+        "the column without one")
+
+
 def test_ma201_later_migration_fixes_drift(project: Project) -> None:
     project.models(HEADER + """
 class Product(Base):

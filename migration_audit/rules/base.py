@@ -46,6 +46,15 @@ def is_boolean(col: ColumnFact) -> bool:
     return "BOOL" in col.type.upper()
 
 
+def shown_server_default(value: DefaultValue | None) -> str:
+    """A server default as messages show it."""
+    if value is None:
+        return "no server default"
+    if value.kind is DefaultKind.COMPUTED:
+        return f"GENERATED ALWAYS AS ({value.sql or value.source})"
+    return value.sql if value.sql is not None else (value.source or value.kind.value)
+
+
 def short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"
@@ -100,6 +109,17 @@ def differing_server_defaults(
             if other_col is None:
                 continue
             mine, theirs = col.server_default, other_col.server_default
+            computed = [v for v in (mine, theirs) if v is not None and v.kind is DefaultKind.COMPUTED]
+            if computed:
+                # a generated column: compare its expression; a plain column against it is a difference
+                if len(computed) == 2 and (mine.sql is None or theirs.sql is None  # type: ignore[union-attr]
+                                           or normalize_server_default(mine.sql, dialect=dialect)  # type: ignore[union-attr]
+                                           == normalize_server_default(theirs.sql, dialect=dialect)):  # type: ignore[union-attr]
+                    continue
+                if len(computed) == 1 and (mine is not None and theirs is not None):
+                    continue  # computed against identity/fetched: not comparable
+                yield table, col, mine, other_col, theirs
+                continue
             if any(v is not None and v.kind not in _COMPARABLE for v in (mine, theirs)):
                 continue
             if mine is None and theirs is not None and theirs.sql and is_sequence_default(theirs.sql):

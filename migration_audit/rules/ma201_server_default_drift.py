@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from migration_audit.facts import DefaultValue, Facts, Location, TableFact
+from migration_audit.facts import Facts, Location, TableFact
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule, differing_server_defaults
-
-
-def _shown(value: DefaultValue | None) -> str:
-    if value is None:
-        return "no server default"
-    return value.sql if value.sql is not None else (value.source or value.kind.value)
+from migration_audit.rules.base import Rule, differing_server_defaults, shown_server_default
 
 
 def _where(loc: Location | None, root: Path) -> str:
@@ -84,7 +78,7 @@ class ServerDefaultDrift(Rule):
             if model_sd is None:
                 message = (
                     f"{obj}: the model has no server default, but the migrations leave "
-                    f"DEFAULT {_shown(chain_sd)}{chain_where}"
+                    f"DEFAULT {shown_server_default(chain_sd)}{chain_where}"
                 )
                 help = (
                     f'generate a migration that drops it (`op.alter_column("{table.name}", "{col.name}", '
@@ -94,7 +88,7 @@ class ServerDefaultDrift(Rule):
             elif chain_sd is None:
                 dropped = chain_col.server_default_changed_at
                 message = (
-                    f"{obj}: the model's server default is {_shown(model_sd)}, but "
+                    f"{obj}: the model's server default is {shown_server_default(model_sd)}, but "
                     + (
                         f"the migrations drop it{how}{_where(dropped, facts.root)}"
                         if dropped is not None
@@ -107,8 +101,8 @@ class ServerDefaultDrift(Rule):
                 )
             else:
                 message = (
-                    f"{obj}: the model's server default is {_shown(model_sd)}, but the migrations "
-                    f"leave {_shown(chain_sd)}{chain_where}"
+                    f"{obj}: the model's server default is {shown_server_default(model_sd)}, but the migrations "
+                    f"leave {shown_server_default(chain_sd)}{chain_where}"
                 )
                 help = (
                     f'generate a migration that changes it (`op.alter_column("{table.name}", "{col.name}", '

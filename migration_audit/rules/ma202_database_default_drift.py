@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_audit.facts import DefaultValue, Facts, MigrationHistory
+from migration_audit.facts import Facts, MigrationHistory
 from migration_audit.findings import Finding, Severity
 from migration_audit.pending import pending_revisions
-from migration_audit.rules.base import Rule, differing_server_defaults
+from migration_audit.rules.base import Rule, differing_server_defaults, shown_server_default
 
 
 def _pending_tables(history: MigrationHistory | None, heads: tuple[str, ...] | None) -> set[str]:
@@ -23,12 +23,6 @@ def _pending_tables(history: MigrationHistory | None, heads: tuple[str, ...] | N
                 if isinstance(name, str):
                     touched.add(name.lower())
     return touched
-
-
-def _shown(value: DefaultValue | None) -> str:
-    if value is None:
-        return "no server default"
-    return value.sql if value.sql is not None else (value.source or value.kind.value)
 
 
 class DatabaseDefaultDrift(Rule):
@@ -78,8 +72,8 @@ class DatabaseDefaultDrift(Rule):
             obj = f"{table.key}.{col.name}"
             spelled = model_sd.source or repr(model_sd.sql) if model_sd is not None else "None"
             yield self.finding(
-                f"{obj}: the model's server default is {_shown(model_sd)}, but the database "
-                f"{live.shown_url} has {_shown(db_sd)}",
+                f"{obj}: the model's server default is {shown_server_default(model_sd)}, but the database "
+                f"{live.shown_url} has {shown_server_default(db_sd)}",
                 f'bring the database to the model with a migration (`op.alter_column("{table.name}", '
                 f'"{col.name}", server_default={spelled})`) and apply it; if the migrations already say so, '
                 "the database was changed by hand or runs an edited migration",

@@ -415,7 +415,11 @@ class UpgradeReader:
                 col.server_default = DefaultValue(DefaultKind.IDENTITY, source=self.src.segment(a), location=self.src.loc(a))
                 col.nullable = False
             elif kind == "Computed":
-                col.server_default = DefaultValue(DefaultKind.COMPUTED, source=self.src.segment(a), location=self.src.loc(a))
+                expr = a.args[0] if a.args else kwarg(a, "sqltext")
+                if isinstance(expr, ast.Call) and self.imports.sa_name(expr.func) == "text" and expr.args:
+                    expr = expr.args[0]
+                col.server_default = DefaultValue(DefaultKind.COMPUTED, sql=str_arg(expr), source=self.src.segment(a),
+                                                  location=self.src.loc(a))
             elif kind == "Sequence":
                 col.default = DefaultValue(DefaultKind.SEQUENCE, source=self.src.segment(a), location=self.src.loc(a))
             elif kind in ("ForeignKey", "CheckConstraint"):
