@@ -33,8 +33,9 @@ class UsageError(Exception):
 
 CONFIG_KEYS = {
     "metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore",
-    "revision-hook",
+    "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude",
 }
+FAIL_ON = ("error", "warning", "never")
 
 
 @dataclass(slots=True)
@@ -56,6 +57,11 @@ class Project:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     import_timeout: float = 120.0  # seconds for one import of the models
     revision_hook: str | None = None  # fail / warn / annotate / skip, for the Alembic revision hook
+    extend_select: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)  # rule code → "error" / "warning" / "info"
+    fail_on: str | None = None  # "error", "warning" or "never"
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob → rule selectors
+    exclude: list[str] = field(default_factory=list)  # globs of files whose findings are dropped
 
 
 @dataclass(slots=True)
@@ -151,6 +157,54 @@ def _read_pyproject(pyproject: Path) -> tuple[dict[str, object], dict[str, objec
             hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise UsageError(f"{pyproject}: unknown key(s) in [tool.migration-audit]: {', '.join(hints)}")
     return tool_alembic, tool_audit
+
+
+def _rule_codes(selectors: list[str], key: str, where: Path) -> list[str]:
+    """Checks each selector names rules; an unknown one is an error naming
+    the closest valid one."""
+    from migration_audit.rules import UnknownRule, expand
+
+    for selector in selectors:
+        try:
+            expand(selector)
+        except UnknownRule as exc:
+            raise UsageError(f"{where}: [tool.migration-audit] {key}: {exc}") from None
+    return selectors
+
+
+def _read_rule_settings(project: Project, tool_audit: dict[str, object], pyproject: Path) -> None:
+    """select, ignore, extend-select, severity, fail-on, per-file-ignores, exclude."""
+    for key in ("select", "ignore", "extend-select"):
+        if key in tool_audit:
+            setattr(project, key.replace("-", "_"), _rule_codes(_str_list(tool_audit[key], key, pyproject), key,
+                                                                pyproject))
+    if "severity" in tool_audit:
+        table = tool_audit["severity"]
+        if not isinstance(table, dict):
+            raise UsageError(f"{pyproject}: [tool.migration-audit] severity must be a table of CODE = \"error\"")
+        from migration_audit.rules import expand
+
+        for selector, level in table.items():
+            if level not in ("error", "warning", "info"):
+                raise UsageError(f"{pyproject}: [tool.migration-audit] severity.{selector} must be error, warning "
+                                 f"or info, not {level!r}")
+            for code in expand(_rule_codes([selector], "severity", pyproject)[0]):
+                project.severity[code] = str(level)
+    if "fail-on" in tool_audit:
+        if tool_audit["fail-on"] not in FAIL_ON:
+            raise UsageError(f"{pyproject}: [tool.migration-audit] fail-on must be one of {', '.join(FAIL_ON)}, "
+                             f"not {tool_audit['fail-on']!r}")
+        project.fail_on = str(tool_audit["fail-on"])
+    if "per-file-ignores" in tool_audit:
+        table = tool_audit["per-file-ignores"]
+        if not isinstance(table, dict):
+            raise UsageError(f"{pyproject}: [tool.migration-audit] per-file-ignores must be a table of "
+                             "\"glob\" = [\"CODE\", ...]")
+        for pattern, codes in table.items():
+            project.per_file_ignores[str(pattern)] = _rule_codes(
+                _str_list(codes, f"per-file-ignores.{pattern}", pyproject), "per-file-ignores", pyproject)
+    if "exclude" in tool_audit:
+        project.exclude = _str_list(tool_audit["exclude"], "exclude", pyproject)
 
 
 def _find_ini(path: Path) -> tuple[Path, Path | None]:
@@ -281,10 +335,7 @@ def load_project(path: Path, overrides: Overrides) -> Project:
             raise UsageError(f"{pyproject}: [tool.migration-audit] revision-hook must be one of fail, warn, "
                              f"annotate, skip; not {mode!r}")
         project.revision_hook = str(mode)
-    if "select" in tool_audit:
-        project.select = _str_list(tool_audit["select"], "select", pyproject)
-    if "ignore" in tool_audit:
-        project.ignore = _str_list(tool_audit["ignore"], "ignore", pyproject)
+    _read_rule_settings(project, tool_audit, pyproject)
 
     env = _read_env(project)
     if overrides.metadata:

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from migration_audit import rules as rule_registry
+from migration_audit import suppress
 from migration_audit.config import Overrides, Project, load_project
 from migration_audit.facts import Diagnostic, Facts, Location
 from migration_audit.findings import Finding
+from migration_audit.rules.ma0xx_tool import UnusedIgnore
 from migration_audit.sources.migrations import read_history
 from migration_audit.sources.model_worker import Request, compare, load_models
 
@@ -20,6 +22,7 @@ class AuditResult:
     project: Project
     facts: Facts
     findings: list[Finding] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # the codes that ran
 
     def summary(self) -> dict[str, int]:
         history = self.facts.migrations
@@ -118,6 +121,15 @@ def collect_facts(
     return facts
 
 
+def _files_read(facts: Facts) -> set[Path]:
+    """The revision files and model files the audit read: where ignore
+    comments may be."""
+    files = {r.path for r in facts.migrations.revisions.values()} if facts.migrations else set()
+    if facts.models is not None:
+        files.update(c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location)
+    return files
+
+
 def audit(
     path: Path,
     overrides: Overrides,
@@ -153,11 +165,16 @@ def audit_project(
 ) -> AuditResult:
     """:func:`audit` for a project already loaded (the Alembic hooks load it
     once to read their mode too)."""
-    chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore])
+    chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore], project.extend_select)
     facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects, database_url,
                           version_table, replay, replay_url)
     findings: list[Finding] = []
     for rule in chosen:
         findings.extend(rule().check(facts))
+    ran = {r.code for r in chosen}
+    suppressed = suppress.apply(findings, project, _files_read(facts), ran)
+    findings = suppressed.findings
+    if UnusedIgnore.code in ran:
+        findings.extend(UnusedIgnore.for_comment(comment, idle) for comment, idle in suppressed.unused)
     findings.sort(key=Finding.sort_key)
-    return AuditResult(project, facts, findings)
+    return AuditResult(project, facts, findings, [r.code for r in chosen])

@@ -13,6 +13,7 @@ from migration_audit.rules.ma0xx_tool import (
     MultipleHeads,
     ReplayFailed,
     RevisionGraphBroken,
+    UnusedIgnore,
 )
 from migration_audit.rules.ma101_constant_default_on_key import ConstantDefaultOnKey
 from migration_audit.rules.ma102_literal_uuid_server_default import LiteralUuidServerDefault
@@ -39,6 +40,7 @@ def _registry() -> dict[str, type[Rule]]:
         MultipleHeads,
         MetadataNotFound,
         ReplayFailed,
+        UnusedIgnore,
         ConstantDefaultOnKey,
         LiteralUuidServerDefault,
         FrozenPerRowValue,
@@ -85,12 +87,13 @@ def expand(selector: str) -> list[str]:
     raise UnknownRule(f"unknown rule {selector!r}{hint}; `migration-audit rules` lists them")
 
 
-def enabled(select: list[str], ignore: list[str]) -> list[type[Rule]]:
+def enabled(select: list[str], ignore: list[str], extend: list[str] | None = None) -> list[type[Rule]]:
     chosen = (
         {c for s in select for c in expand(s)}
         if select
         else {code for code, r in RULES.items() if r.enabled_by_default}
     )
+    chosen |= {c for s in extend or [] for c in expand(s)}
     for s in ignore:
         chosen -= set(expand(s))
     return [RULES[c] for c in RULES if c in chosen]

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from typing import TYPE_CHECKING
+
 from migration_audit.facts import Facts
 from migration_audit.findings import Finding, Severity
 from migration_audit.rules.base import Rule
+
+if TYPE_CHECKING:
+    from migration_audit.suppress import IgnoreComment
 
 
 class _ToolRule(Rule):
@@ -179,3 +184,50 @@ class ReplayFailed(_ToolRule):
     code = "MA006"
     name = "replay-failed"
     severity = Severity.WARNING
+
+
+class UnusedIgnore(Rule):
+    """An ignore comment suppresses nothing.
+
+    ## What it does
+    Reports a `# migration-audit: ignore[...]` comment (or `ignore-file[...]`)
+    whose rules ran but found nothing on its line, the line below it, or in
+    its file. Rules that were not selected do not count: their ignores are
+    kept. Runs after the other rules, when suppressions are applied.
+
+    ## Why is this bad?
+    A stale ignore hides the next real finding on that line, and tells
+    readers a problem exists where there is none.
+
+    ## Example
+    ```python model
+    status = Column(String(20), default="active")  # migration-audit: ignore[MA101]
+    ```
+
+    ## Use instead
+    ```python model
+    status = Column(String(20), default="active")
+    ```
+    """
+
+    code = "MA007"
+    name = "unused-ignore"
+    severity = Severity.WARNING
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        # Which comments matched nothing is known only once the findings of
+        # every other rule have been suppressed: see for_comment().
+        return iter(())
+
+    @classmethod
+    def for_comment(cls, comment: IgnoreComment, idle: list[str]) -> Finding:
+        written = f"ignore{'-file' if comment.kind == 'ignore-file' else ''}"
+        if comment.selectors:
+            written += f"[{', '.join(comment.selectors)}]"
+        where = "in this file" if comment.kind == "ignore-file" else "on its line or the next"
+        what = f"{', '.join(idle)} found nothing" if idle else "nothing matched"
+        return cls.finding(
+            f"`# migration-audit: {written}` suppresses no finding: {what} {where}",
+            f"remove {'it' if not idle or len(idle) == len(comment.selectors) else ', '.join(idle) + ' from it'}",
+            comment.location,
+        )
