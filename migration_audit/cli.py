@@ -43,7 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="audit an Alembic project (default: the current folder)")
     check.add_argument("path", nargs="?", default=".", help="project folder or its alembic.ini (default: .)")
-    check.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    check.add_argument("--format", choices=["text", "json", "sarif", "github", "junit", "gcc"], default="text",
+                       help="report format (default: text)")
+    check.add_argument("--output", "-o", metavar="FILE",
+                       help="write the report to FILE instead of stdout (the summary still goes to stderr)")
+    check.add_argument("--fail-on", choices=["error", "warning", "never"],
+                       help="exit 1 when a finding has this severity or higher (default: warning, or fail-on in config)")
+    check.add_argument("--changed-since", metavar="REF",
+                       help="report only findings in files changed since this git ref (committed or not)")
+    check.add_argument("--baseline", metavar="FILE", help="report only findings the baseline FILE does not list")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="record the current findings in FILE (for --baseline) and exit 0")
     check.add_argument(
         "--metadata",
         action="append",
@@ -143,9 +153,57 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
         if fixed:
             result = audit(Path(args.path), overrides, args.select, args.ignore, **sources)  # type: ignore[arg-type]
-    sys.stdout.write(REPORTERS[args.format](result, color=_color(sys.stdout)))
-    failing = [f for f in result.findings if f.severity >= Severity.WARNING]
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    if args.changed_since:
+        from migration_audit.changed import changed_files
+
+        changed = changed_files(result.project.root, args.changed_since)
+        result.findings = [f for f in result.findings if f.location.path.resolve() in changed]
+        print(f"migration-audit: {len(changed)} file{'s' if len(changed) != 1 else ''} changed since "
+              f"{args.changed_since}; reporting findings in those only", file=sys.stderr)
+    if args.write_baseline:
+        from migration_audit.baseline import write_baseline
+
+        count = write_baseline(result.findings, result.project.root, Path(args.write_baseline))
+        print(f"migration-audit: wrote {count} finding{'s' if count != 1 else ''} to the baseline "
+              f"{args.write_baseline}", file=sys.stderr)
+        return EXIT_CLEAN
+    if args.baseline:
+        from migration_audit.baseline import apply_baseline
+
+        applied = apply_baseline(result.findings, result.project.root, Path(args.baseline))
+        result.findings = applied.findings
+        print(f"migration-audit: the baseline {args.baseline} accounts for {applied.matched} finding"
+              f"{'s' if applied.matched != 1 else ''}; {applied.stale} of its entries no longer occur"
+              + (" (rewrite it with --write-baseline)" if applied.stale else ""), file=sys.stderr)
+    from migration_audit.reporters.common import summary_line
+
+    stream = sys.stdout
+    report = REPORTERS[args.format](result, color=args.output is None and args.format == "text" and _color(stream))
+    if args.output:
+        _write_report(Path(args.output), report)
+    else:
+        stream.write(report)
+        stream.flush()
+    print(summary_line(result), file=sys.stderr)
+    fail_on = args.fail_on or result.project.fail_on or "warning"
+    if fail_on == "never":
+        return EXIT_CLEAN
+    threshold = Severity.ERROR if fail_on == "error" else Severity.WARNING
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+
+
+def _write_report(target: Path, report: str) -> None:
+    """Replace ``target`` with the report in one step (a reader never sees half a report)."""
+    import tempfile
+
+    target = target.resolve()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".migration-audit-", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(report)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise UsageError(f"--output {target}: {exc.strerror or exc}") from None
 
 
 def _cmd_rules() -> int:

@@ -126,9 +126,9 @@ def test_revisions_not_applied_yet_are_not_drift(tmp_path: Path, capsys) -> None
         with op.batch_alter_table("orders") as batch_op:
             batch_op.alter_column("total_cents", server_default="5")
     """))
-    code, out, _ = _check(root, url, capsys, "--select", "MA201,MA202")
-    assert (code, out.strip()) == (0, "No findings in 5 files, 4 revisions, 2 tables.")
+    code, _, err = _check(root, url, capsys, "--select", "MA201,MA202")
+    assert (code, err.strip()) == (0, "No findings in 5 files, 4 revisions, 2 tables.")
     run = run_alembic(root, "upgrade", "head")
     assert run.returncode == 0, run.stderr
-    code, out, _ = _check(root, url, capsys, "--select", "MA201,MA202")
-    assert (code, out.strip()) == (0, "No findings in 5 files, 4 revisions, 2 tables.")
+    code, _, err = _check(root, url, capsys, "--select", "MA201,MA202")
+    assert (code, err.strip()) == (0, "No findings in 5 files, 4 revisions, 2 tables.")
