@@ -219,16 +219,16 @@ def _cmd_rules() -> int:
 
 
 def _cmd_explain(selector: str) -> int:
-    import inspect
-
     from migration_audit.rules import RULES, expand
+    from migration_audit.rules.docs import rule_doc
 
     codes = expand(selector)
     if len(codes) != 1:
         raise UsageError(f"{selector!r} names {len(codes)} rules; give one code, e.g. {codes[0]}")
     rule = RULES[codes[0]]
-    print(f"{rule.code} {rule.name} [{rule.severity}]\n")
-    print(inspect.cleandoc(rule.__doc__ or ""))
+    doc = rule_doc(rule)
+    state = "enabled by default" if rule.enabled_by_default else "off by default: enable it with --select or extend-select"
+    print(f"{rule.code} {rule.name} [{rule.severity}, {state}]\n\n{doc.summary}\n\n{doc.text()}")
     return EXIT_CLEAN
 
 

@@ -82,8 +82,13 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert [line.split()[0] for line in out[1:]] == ["MA001", "MA002", "MA003", "MA004", "MA005", "MA006", "MA007", "MA101", "MA102", "MA103", "MA104", "MA105", "MA106", "MA201", "MA202", "MA203", "MA204", "MA205", "MA301", "MA302", "MA901"]
     assert main(["explain", "MA101"]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("MA101 constant-default-on-key [error]\n")
-    assert "## Why is this bad?" in text and "default=lambda: str(uuid.uuid4())" in text
+    assert text.startswith("MA101 constant-default-on-key [error, enabled by default]\n\n"
+                           "A primary-key or unique column has a constant client default.\n")
+    assert "## Why is this bad?" in text and "```" not in text
+    assert "## Use instead\n  (in a model class:)\n    id = Column(String(36), primary_key=True, " \
+           "default=lambda: str(uuid.uuid4()))\n" in text
+    assert main(["explain", "onupdate-without-server-onupdate"]) == 0
+    assert "[warning, off by default: enable it with --select or extend-select]" in capsys.readouterr().out
 
 
 def test_internal_error_exits_2_with_message(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

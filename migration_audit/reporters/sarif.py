@@ -22,8 +22,8 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 def _rule(code: str, index: int) -> dict[str, object]:
     rule = RULES[code]
     doc = rule_doc(rule)
-    markdown = "\n\n".join(f"## {title}\n\n{body}" for title, body in doc.sections.items())
-    text = "\n\n".join(f"{title}\n{body}" for title, body in doc.sections.items())
+    markdown = doc.markdown()
+    text = doc.text()
     return {
         "id": code,
         "name": rule.name,

@@ -36,13 +36,13 @@ class MigrationUnreadable(_ToolRule):
     cannot check what the file does. The rest of the audit still runs.
 
     ## Example
-    ```python
+    ```python revision
     revision = make_id()
     ```
 
     ## Use instead
-    ```python
-    revision = "3f2a9c1b7d4e"
+    ```python revision
+    revision = "8e1d2c3b4a59"
     ```
     """
 
@@ -63,13 +63,13 @@ class ModelsImportFailed(_ToolRule):
     No model rule can run without the metadata; only migration rules ran.
 
     ## Example
-    ```python
-    from app.modles import Base   # typo: ModuleNotFoundError
+    ```python module
+    from sqlalchemy import Colum   # typo: ImportError when the models are imported
     ```
 
     ## Use instead
-    ```python
-    from app.models import Base
+    ```python module
+    from sqlalchemy import Column
     ```
     """
 
@@ -90,12 +90,12 @@ class RevisionGraphBroken(_ToolRule):
     usually only once it reaches production.
 
     ## Example
-    ```python
-    down_revision = "deadbeef"   # no file has this revision
+    ```python revision
+    down_revision = "deadbeef0000"   # no file has this revision
     ```
 
     ## Use instead
-    ```python
+    ```python revision
     down_revision = "3f2a9c1b7d4e"   # the previous revision, see `alembic history`
     ```
     """
@@ -117,10 +117,31 @@ class MultipleHeads(_ToolRule):
     present"); deployments that use it stop.
 
     ## Example
-    Two revisions with the same `down_revision`, merged in two pull requests.
+    Two revisions with the same parent, merged in two pull requests:
+    ```python revision
+    revision = "a1b2c3d4e5f6"
+    down_revision = "3f2a9c1b7d4e"
+    ```
+    ```python revision
+    revision = "b7c8d9e0f1a2"
+    down_revision = "3f2a9c1b7d4e"
+    ```
 
     ## Use instead
-    `alembic merge -m "merge heads" <head1> <head2>`
+    Merge them: `alembic merge -m "merge heads" a1b2c3d4e5f6 b7c8d9e0f1a2` writes
+    ```python revision
+    revision = "c3d4e5f6a7b8"
+    down_revision = ("a1b2c3d4e5f6", "b7c8d9e0f1a2")
+    ```
+    next to the two:
+    ```python revision
+    revision = "a1b2c3d4e5f6"
+    down_revision = "3f2a9c1b7d4e"
+    ```
+    ```python revision
+    revision = "b7c8d9e0f1a2"
+    down_revision = "3f2a9c1b7d4e"
+    ```
     """
 
     code = "MA004"
@@ -141,11 +162,15 @@ class MetadataNotFound(_ToolRule):
     between model and migrations) cannot run; only migration rules ran.
 
     ## Example
-    ```python
-    target_metadata = get_app().db.metadata
+    ```python env
+    target_metadata = create_app().extensions["migrate"].db.metadata
     ```
 
     ## Use instead
+    Keep env.py as it is and name the metadata in pyproject.toml:
+    ```python env
+    target_metadata = create_app().extensions["migrate"].db.metadata
+    ```
     ```toml
     [tool.migration-audit]
     metadata = "app.models:Base.metadata"
@@ -173,12 +198,14 @@ class ReplayFailed(_ToolRule):
     the dialect the project uses with `--replay-url`.
 
     ## Example
-    ```python
-    op.execute("ALTER TABLE users ADD COLUMN code integer NOT NULL")  # on a table with rows
+    ```python migration
+    op.create_index("ix_users_email", "users", ["emial"])   # typo: no such column
     ```
 
     ## Use instead
-    A revision that applies to an empty database and to production alike.
+    ```python migration
+    op.create_index("ix_users_email", "users", ["email"])
+    ```
     """
 
     code = "MA006"

@@ -72,13 +72,13 @@ class ConstantDefaultOnKey(Rule):
     cannot see it.
 
     ## Example
-    ```python
-    id = Column(String, primary_key=True, default=str(uuid.uuid4()))
+    ```python model
+    id = Column(String(36), primary_key=True, default=str(uuid.uuid4()))
     ```
 
     ## Use instead
-    ```python
-    id = Column(String, primary_key=True, default=lambda: str(uuid.uuid4()))
+    ```python model
+    id = Column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     # or, for a Uuid column: default=uuid.uuid4
     # or in the database (PostgreSQL): server_default=sa.text("gen_random_uuid()")
     ```

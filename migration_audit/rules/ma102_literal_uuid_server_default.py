@@ -51,13 +51,19 @@ class LiteralUuidServerDefault(Rule):
     Usually someone rendered `uuid.uuid4()` into the migration by accident.
 
     ## Example
-    ```python
-    sa.Column("id", sa.Uuid(), server_default="3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f", primary_key=True)
+    ```python migration
+    op.create_table(
+        "tokens",
+        sa.Column("id", sa.Uuid(), server_default="3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f", primary_key=True),
+    )
     ```
 
     ## Use instead
-    ```python
-    sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), primary_key=True)
+    ```python migration
+    op.create_table(
+        "tokens",
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), primary_key=True),
+    )
     ```
     """
 

@@ -33,12 +33,12 @@ class FrozenPerRowValue(Rule):
     fails, so it is found late, in the data.
 
     ## Example
-    ```python
+    ```python model
     created_at = Column(DateTime, default=datetime.datetime.now())
     ```
 
     ## Use instead
-    ```python
+    ```python model
     created_at = Column(DateTime, default=datetime.datetime.now)   # the callable
     # or in the database: server_default=sa.func.now()
     ```

@@ -24,14 +24,14 @@ class MutableSharedDefault(Rule):
     for every later row in the process, and rows leak each other's data.
 
     ## Example
-    ```python
+    ```python model
     tags = Column(JSON, default=[])
     ```
 
     ## Use instead
-    ```python
+    ```python model
     tags = Column(JSON, default=list)          # a new list per row
-    # or: default=lambda: {"theme": "light"}
+    settings = Column(JSON, default=lambda: {"theme": "light"})
     ```
     """
 

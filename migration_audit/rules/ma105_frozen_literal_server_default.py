@@ -67,13 +67,14 @@ class FrozenLiteralServerDefault(Rule):
     migration was written, or the same "secret" token.
 
     ## Example
-    ```python
-    sa.Column("created_at", sa.DateTime(), server_default="2026-12-03 17:38:59.120849")
+    In a revision whose `Create Date` is 2026-12-03 17:38:59.120849:
+    ```python migration
+    op.add_column("users", sa.Column("created_at", sa.DateTime(), server_default="2026-12-03 17:38:59.120849"))
     ```
 
     ## Use instead
-    ```python
-    sa.Column("created_at", sa.DateTime(), server_default=sa.func.now())
+    ```python migration
+    op.add_column("users", sa.Column("created_at", sa.DateTime(), server_default=sa.func.now()))
     ```
     """
 

@@ -26,18 +26,21 @@ class ImportTimeNondeterminism(Rule):
     behind code no reviewer reads together with the model.
 
     ## Example
-    ```python
+    ```python module
     class Settings:
         def __init__(self):
             self.default_token = secrets.token_hex(16)
 
+
     settings = Settings()
-    api_key = Column(String, default=settings.default_token)
+    ```
+    ```python model
+    api_key = Column(String(32), default=settings.default_token)
     ```
 
     ## Use instead
-    ```python
-    api_key = Column(String, default=lambda: secrets.token_hex(16))
+    ```python model
+    api_key = Column(String(32), default=lambda: secrets.token_hex(16))
     ```
     """
 

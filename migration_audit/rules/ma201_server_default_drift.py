@@ -35,15 +35,23 @@ class ServerDefaultDrift(Rule):
     production.
 
     ## Example
-    ```python
+    The model says `pending`:
+    ```python model
     status = mapped_column(String(20), server_default="pending")
-    # while the migrations created: sa.Column("status", ..., server_default="active")
+    ```
+    while the migrations created `active`:
+    ```python migration
+    op.add_column("users", sa.Column("status", sa.String(20), server_default="active"))
     ```
 
     ## Use instead
     Generate a migration for the change:
-    ```python
-    op.alter_column("products", "status", server_default="pending")
+    ```python model
+    status = mapped_column(String(20), server_default="pending")
+    ```
+    ```python migration
+    op.add_column("users", sa.Column("status", sa.String(20), server_default="active"))
+    op.alter_column("users", "status", server_default="pending")
     ```
     """
 

@@ -46,15 +46,25 @@ class DatabaseDefaultDrift(Rule):
     autogenerate (with `compare_server_default`) produces a surprise.
 
     ## Example
-    ```python
+    The model says `pending`:
+    ```python model
+    email = mapped_column(String(200))
     status = mapped_column(String(20), server_default="pending")
-    # while the production database has: status varchar(20) DEFAULT 'active'
+    ```
+    while the database has `active`:
+    ```sql database
+    CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200), status VARCHAR(20) DEFAULT 'active');
     ```
 
     ## Use instead
-    Make the database match the model with a migration, and apply it:
-    ```python
-    op.alter_column("orders", "status", server_default="pending")
+    Make the database match the model with a migration
+    (`op.alter_column("users", "status", server_default="pending")`), and apply it:
+    ```python model
+    email = mapped_column(String(200))
+    status = mapped_column(String(20), server_default="pending")
+    ```
+    ```sql database
+    CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200), status VARCHAR(20) DEFAULT 'pending');
     ```
     """
 

@@ -26,12 +26,12 @@ class ClientServerDefaultMismatch(Rule):
     depending on who wrote the row.
 
     ## Example
-    ```python
+    ```python model
     status = mapped_column(String(20), default="active", server_default="pending")
     ```
 
     ## Use instead
-    ```python
+    ```python model
     status = mapped_column(String(20), default="active", server_default="active")
     # or only server_default="active": the ORM omits the column and the database fills it
     ```

@@ -52,13 +52,13 @@ class PythonOnlyDefaultOnNotNull(Rule):
     `insert().from_select()`, a database console.
 
     ## Example
-    ```python
-    created_at = mapped_column(DateTime, nullable=False, default=datetime.utcnow)
+    ```python model
+    created_at = mapped_column(DateTime, nullable=False, default=dt.utcnow)
     ```
 
     ## Use instead
-    ```python
-    created_at = mapped_column(DateTime, nullable=False, default=datetime.utcnow, server_default=func.now())
+    ```python model
+    created_at = mapped_column(DateTime, nullable=False, default=dt.utcnow, server_default=func.now())
     ```
     """
 

@@ -37,13 +37,13 @@ class ServerDefaultTypeMismatch(Rule):
     which stores anything anywhere, do not notice.
 
     ## Example
-    ```python
+    ```python model
     retries = mapped_column(Integer, server_default="three")
     active = mapped_column(Boolean, server_default=text("1"))   # on PostgreSQL
     ```
 
     ## Use instead
-    ```python
+    ```python model
     retries = mapped_column(Integer, server_default="3")
     active = mapped_column(Boolean, server_default=true())
     ```

@@ -53,17 +53,17 @@ class NotNullOnExistingRows(Rule):
     store `0`, `''` or a zero date in every existing row.
 
     ## Example
-    ```python
+    ```python migration
     op.add_column("users", sa.Column("status", sa.String(20), nullable=False, default="active"))
     ```
 
     ## Use instead
-    ```python
+    ```python migration
     op.add_column("users", sa.Column("status", sa.String(20), nullable=False, server_default="active"))
     # or: add it nullable, backfill, then tighten
-    op.add_column("users", sa.Column("status", sa.String(20), nullable=True))
-    op.execute("UPDATE users SET status = 'active' WHERE status IS NULL")
-    op.alter_column("users", "status", nullable=False)
+    op.add_column("users", sa.Column("plan", sa.String(20), nullable=True))
+    op.execute("UPDATE users SET plan = 'free' WHERE plan IS NULL")
+    op.alter_column("users", "plan", nullable=False)
     ```
     """
 

@@ -25,14 +25,15 @@ class ConstantBackfillOnKey(Rule):
     transactional DDL, and it only happens in production, where the rows are.
 
     ## Example
-    ```python
+    ```python migration
     op.execute("UPDATE orders SET public_id = '0b6f4c1e-8a55-4c8e-9d8f-2f0a4b2b7f11'")
     op.create_unique_constraint("uq_orders_public_id", "orders", ["public_id"])
     ```
 
     ## Use instead
-    ```python
+    ```python migration
     op.execute("UPDATE orders SET public_id = gen_random_uuid()")   # one value per row
+    op.create_unique_constraint("uq_orders_public_id", "orders", ["public_id"])
     ```
     """
 

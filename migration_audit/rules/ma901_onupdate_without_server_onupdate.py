@@ -24,13 +24,13 @@ class OnupdateWithoutServerOnupdate(Rule):
     since" queries and caches miss those rows.
 
     ## Example
-    ```python
+    ```python model
     updated_at = mapped_column(DateTime, default=func.now(), onupdate=func.now())
     ```
 
     ## Use instead
     Let the database maintain it, and tell SQLAlchemy to read it back:
-    ```python
+    ```python model
     # MySQL / MariaDB
     updated_at = mapped_column(
         DateTime, server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
