@@ -44,19 +44,20 @@ COLUMN_KINDS = [
     ("sa.String(50)", "server_default='new'", "sa.String(length=50)", "server_default='new'"),
     ("sa.Integer", "server_default=sa.text('0')", "sa.Integer()", "server_default=sa.text('0')"),
     ("sa.DateTime", "server_default=sa.func.now()", "sa.DateTime()", "server_default=sa.text('(CURRENT_TIMESTAMP)')"),
-    ("sa.Boolean", "server_default=sa.false()", "sa.Boolean()", "server_default=sa.text('0')"),
+    ("sa.Boolean", "server_default=sa.false()", "sa.Boolean()", "server_default=sa.text('false')"),
     ("sa.Text", "", "sa.Text()", ""),
 ]
 
 
-def generate(out: Path, tables: int, revisions: int, seed: int = 7) -> None:
+def generate(out: Path, tables: int, revisions: int, seed: int = 7, url: str | None = None) -> None:
+    """``url``: the database alembic.ini names (default: SQLite in OUT)."""
     rnd = random.Random(seed)
     (out / "bench").mkdir(parents=True, exist_ok=True)
     (out / "migrations" / "versions").mkdir(parents=True, exist_ok=True)
     (out / "bench" / "__init__.py").write_text("")
     (out / "alembic.ini").write_text(
         "[alembic]\nscript_location = %(here)s/migrations\nprepend_sys_path = .\n"
-        "sqlalchemy.url = sqlite:///%(here)s/bench.db\n"
+        f"sqlalchemy.url = {url.replace('%', '%%') if url else 'sqlite:///%(here)s/bench.db'}\n"
     )
     (out / "migrations" / "env.py").write_text(ENV)
     (out / "migrations" / "script.py.mako").write_text(textwrap.dedent('''\

@@ -5,18 +5,24 @@ model, then times `alembic revision --autogenerate` with and without the
 hook (whole processes, alternating, median of --runs each) and prints both
 medians and the ratio.
 
-    python benchmarks/hook_overhead.py [--tables 300] [--runs 7]
+    python benchmarks/hook_overhead.py [--tables 300] [--runs 7] [--url URL]
+
+With --url (a PostgreSQL or MySQL/MariaDB server URL, e.g.
+postgresql+psycopg://postgres@127.0.0.1/test), the project's database is a
+scratch database created on that server and dropped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,14 +39,36 @@ def _alembic(root: Path, *args: str, hook: bool) -> float:
     return elapsed
 
 
+@contextlib.contextmanager
+def _scratch(server: str | None) -> Iterator[str | None]:
+    """A database created on ``server`` for the run, dropped afterwards."""
+    if not server:
+        yield None
+        return
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(server)
+    name = f"ma_bench_{os.getpid()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE {name}"))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tables", type=int, default=300)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--url", help="a database server to run on instead of SQLite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _scratch(args.url) as url:
         root = Path(tmp) / "bench"
-        generate(root, args.tables, 30)
+        generate(root, args.tables, 30, url=url)
         _alembic(root, "upgrade", "head", hook=False)
         models = root / "bench" / "models.py"
         models.write_text(models.read_text().replace(
@@ -55,7 +83,7 @@ def main() -> None:
                 for path in set(versions.iterdir()) - before:
                     path.unlink()
         without, with_hook = statistics.median(times[False]), statistics.median(times[True])
-        print(f"tables={args.tables} runs={args.runs}")
+        print(f"tables={args.tables} runs={args.runs} database={url.split('://')[0] if url else 'sqlite'}")
         print(f"alembic revision --autogenerate without the hook: {without:.3f} s (median)")
         print(f"alembic revision --autogenerate with the hook:    {with_hook:.3f} s (median)")
         print(f"overhead: {(with_hook / without - 1) * 100:+.1f} %")
