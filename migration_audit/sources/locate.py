@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from migration_audit.facts import Location
-from migration_audit.sources.pyexpr import SourceError, SourceFile, parse_file
+from migration_audit.sources.pyexpr import SourceError, SourceFile, bindings, parse_file
 
 _COLUMN_CALLS = {"Column", "mapped_column", "Field", "column_property"}
 _LIBRARY_MODULES = {"sqlalchemy", "sqlmodel", "pydantic", "builtins", "typing", "abc", "flask_sqlalchemy"}
@@ -36,6 +36,7 @@ class SourceIndex:
         self._classes: dict[Path, dict[str, ast.ClassDef]] = {}
         self._tables: dict[str, list[tuple[SourceFile, ast.Call]]] | None = None
         self._class_nodes: dict[type, tuple[SourceFile, ast.ClassDef] | None] = {}
+        self._attributes: dict[int, dict[str, ast.AST]] = {}
         self.module_files: list[Path] = []
 
     def file(self, path: Path) -> SourceFile | None:
@@ -93,19 +94,15 @@ class SourceIndex:
         self._class_nodes[cls] = found
         return found
 
-    @staticmethod
-    def attribute_value(cls_node: ast.ClassDef, key: str) -> ast.AST | None:
+    def attribute_value(self, cls_node: ast.ClassDef, key: str) -> ast.AST | None:
         """The expression assigned to ``key`` in the class body (or the
-        ``declared_attr`` function that returns it)."""
-        found: ast.AST | None = None
-        for node in cls_node.body:
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key for t in node.targets):
-                found = node.value
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == key:
-                found = node.value if node.value is not None else node
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == key:
-                found = node
-        return found
+        ``declared_attr`` function that returns it). Each class body is
+        scanned once: a model with hundreds of columns is otherwise scanned
+        once per column."""
+        attributes = self._attributes.get(id(cls_node))
+        if attributes is None:  # the index keeps every parsed tree alive, so ids stay unique
+            attributes = self._attributes[id(cls_node)] = dict(bindings(cls_node.body))
+        return attributes.get(key)
 
     def locate_attribute(self, mro: Iterable[type], key: str) -> tuple[SourceFile, ast.AST, type] | None:
         for klass in mro:

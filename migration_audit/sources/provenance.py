@@ -16,7 +16,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, parse_file
+from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, bindings, parse_file
 
 # Functions whose every call yields a new per-row value (qualified names).
 PER_ROW_FUNCTIONS = {
@@ -125,15 +125,7 @@ class _Module:
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[node.name] = node
             elif isinstance(node, ast.ClassDef):
-                attrs: dict[str, ast.expr] = {}
-                for item in node.body:
-                    if isinstance(item, ast.Assign):
-                        for target in item.targets:
-                            if isinstance(target, ast.Name):
-                                attrs[target.id] = item.value
-                    elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value:
-                        attrs[item.target.id] = item.value
-                self.classes[node.name] = attrs
+                self.classes[node.name] = {n: v for n, v in bindings(node.body) if isinstance(v, ast.expr)}
 
     # -- names --------------------------------------------------------------
     def _project_symbol(self, name: str) -> tuple[_Module, str] | None:

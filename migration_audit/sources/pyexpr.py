@@ -202,6 +202,21 @@ class Imports:
         return None
 
 
+def bindings(body: list[ast.stmt]) -> Iterator[tuple[str, ast.AST]]:
+    """Each name a block of statements binds directly, in order, with what it
+    is bound to: an assignment's value, the ``AnnAssign`` itself when it has
+    no value (``id: Mapped[int]``), or the function definition."""
+    for node in body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            yield node.target.id, node.value if node.value is not None else node
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node
+
+
 def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
     """Statements that run when a module is imported, in order, including
     those under a top-level if/else or try."""
