@@ -4,6 +4,7 @@ CLI, and later the Alembic hooks and the pytest plugin) calls :func:`audit`."""
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field

@@ -202,8 +202,8 @@ class _Located:
 
     def provenance(self, *names: str) -> Provenance:
         node = keyword_value(self.call, *names)
-        if node is None or self.src is None or self.modules is None:
-            return UNKNOWN
+        if node is None or self.src is None or self.modules is None or isinstance(node, ast.Constant):
+            return UNKNOWN  # a literal is the same in every process
         return self.modules.classify(self.src, node)
 
 
