@@ -98,7 +98,7 @@ def collect_facts(
                 second = importing.second()
                 if second is not None:
                     results.append(second)
-                    facts.probed = True
+                    facts.imported_twice = True
         finally:
             importing.cancel()
         seen: set[str] = set()

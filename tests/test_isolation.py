@@ -76,11 +76,11 @@ def test_probe_is_silent_on_deterministic_models(project: Project) -> None:
 def test_probe_runs_only_when_a_default_was_computed_by_code(project: Project) -> None:
     project.models(BASE + "    status = sa.Column(sa.String, default='new', server_default=sa.text('0'))\n"
                           "    seen = sa.Column(sa.DateTime, server_default=sa.func.now(), default=lambda: 1)\n")
-    assert project.audit().facts.probed is False
+    assert project.audit().facts.imported_twice is False
     project.models(BASE.replace("class Item", "STATUS = 'new'\n\n\nclass Item")
                    + "    status = sa.Column(sa.String, default=STATUS)\n")
     result = project.audit()
-    assert result.facts.probed is True and result.findings == []
+    assert result.facts.imported_twice is True and result.findings == []
 
 
 @pytest.mark.parametrize(("source", "wanted"), [

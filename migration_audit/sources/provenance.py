@@ -13,6 +13,7 @@ modules by path, never by importing.
 from __future__ import annotations
 
 import ast
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,10 @@ class ModuleIndex:
 class _Module:
     def __init__(self, src: SourceFile, index: ModuleIndex, imports: Imports | None = None) -> None:
         self.src = src
-        self.index = index
+        # A weak reference: the index holds its modules, and a cycle would
+        # keep every migration's syntax tree alive until the cyclic GC runs
+        # (it is paused during the audit).
+        self._index = weakref.ref(index)
         self.imports = imports if imports is not None else Imports.of(src.tree)
         self.constants: dict[str, ast.expr] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
@@ -128,6 +132,11 @@ class _Module:
             elif isinstance(node, ast.ClassDef):
                 self.classes[node.name] = {n: v for n, v in bindings(node.body) if isinstance(v, ast.expr)}
 
+    def _index_(self) -> ModuleIndex:
+        index = self._index()
+        assert index is not None, "a module outlived its index"
+        return index
+
     # -- names --------------------------------------------------------------
     def _project_symbol(self, name: str) -> tuple[_Module, str] | None:
         """An imported name that lives in a project module: (module, name)."""
@@ -137,7 +146,7 @@ class _Module:
         module_name, _, attr = qualified.rpartition(".")
         if not module_name:
             return None
-        target = self.index.module_named(module_name)
+        target = self._index_().module_named(module_name)
         return (target, attr) if target is not None else None
 
     def _module_attribute(self, node: ast.Attribute) -> tuple[_Module, str] | None:
@@ -151,7 +160,7 @@ class _Module:
             root = root.value
         if not isinstance(root, ast.Name) or root.id not in self.imports.names:
             return None
-        target = self.index.module_named(qualified)
+        target = self._index_().module_named(qualified)
         return (target, node.attr) if target is not None else None
 
     def classify(self, node: ast.AST, depth: int) -> Provenance:

@@ -234,6 +234,10 @@ def literal(node: ast.AST | None) -> tuple[bool, object]:
     """(ok, value) of a literal expression, never raising."""
     if node is None:
         return True, None
+    if isinstance(node, ast.Constant):
+        # most literals; ast.literal_eval builds four nested closures per
+        # call, a reference cycle that only the cyclic GC frees
+        return True, node.value
     try:
         return True, ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
