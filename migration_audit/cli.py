@@ -13,10 +13,14 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_audit import __version__
 from migration_audit.config import Overrides, UsageError
 from migration_audit.findings import Severity
+
+if TYPE_CHECKING:
+    from migration_audit.engine import AuditResult
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -91,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     fixing.add_argument("--fix", action="store_true",
                         help="rewrite model defaults that have an unambiguous fix, then report what remains")
     fixing.add_argument("--diff", action="store_true", help="show the --fix changes as a diff; change nothing")
+
+    probe = sub.add_parser("probe", help="prove duplicate keys and NOT NULL failures by inserting rows into a "
+                           "scratch database built by the migration chain")
+    probe.add_argument("path", nargs="?", default=".", help="project folder or its alembic.ini (default: .)")
+    probe.add_argument("--replay-url", metavar="URL",
+                       help="probe on this server, in a database migration-audit creates and drops (or an empty "
+                       "SQLite file); default: an SQLite file in a temporary folder")
+    probe.add_argument("--format", choices=["text", "json", "sarif", "github", "junit", "gcc"], default="text",
+                       help="report format (default: text)")
+    probe.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    probe.add_argument("--fail-on", choices=["error", "warning", "never"],
+                       help="exit 1 when a finding has this severity or higher (default: warning)")
+    _project_options(probe)
 
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="show a rule's documentation")
@@ -201,6 +218,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"migration-audit: the baseline {args.baseline} accounts for {applied.matched} finding"
               f"{'s' if applied.matched != 1 else ''}; {applied.stale} of its entries no longer occur"
               + (" (rewrite it with --write-baseline)" if applied.stale else ""), file=sys.stderr)
+    return _report(args, result)
+
+
+def _report(args: argparse.Namespace, result: AuditResult) -> int:
+    """Write the report (--format, --output), the summary; the exit code (--fail-on)."""
+    from migration_audit.reporters import REPORTERS
     from migration_audit.reporters.common import summary_line
 
     stream = sys.stdout
@@ -216,6 +239,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     threshold = Severity.ERROR if fail_on == "error" else Severity.WARNING
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from migration_audit.engine import audit
+    from migration_audit.rules.ma190_proven_duplicate_key import PROOF_CODES
+
+    overrides = Overrides(metadata=args.metadata, script_location=args.script_location, name=args.name,
+                          import_timeout=args.import_timeout,
+                          dialect=_backend(args.replay_url) if args.replay_url else None)
+    result = audit(Path(args.path), overrides, ["MA0", *PROOF_CODES], [], probe=False, replay_url=args.replay_url,
+                   insert_probe=True)
+    for outcome in result.facts.probed or []:
+        if outcome.kind == "failed":  # proves nothing about defaults, but the table went unprobed
+            what = f"leaving out {outcome.columns[0]}" if outcome.columns else "two rows"
+            print(f"migration-audit: probe: an insert into {outcome.table_key} ({what}) failed for another reason: "
+                  f"{outcome.message}", file=sys.stderr)
+    return _report(args, result)
 
 
 def _write_report(target: Path, report: str) -> None:
@@ -309,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_rules()
         if args.command == "explain":
             return _cmd_explain(args.rule)
+        if args.command == "probe":
+            return _cmd_probe(args)
         if args.command == "explain-error":
             return _cmd_explain_error(args)
         parser.print_help(sys.stderr)

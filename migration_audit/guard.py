@@ -134,7 +134,7 @@ class Guard:
             return None
         from migration_audit.explain_error import key_columns
 
-        for name in key_columns(error, _table_fact(table)):
+        for name in key_columns(error, table_fact(table)):
             column = table.c.get(name)
             default = getattr(column, "default", None)
             if column is None or default is None or not getattr(default, "is_scalar", False):
@@ -162,7 +162,7 @@ class Guard:
         return None
 
 
-def _table_fact(table: Any) -> Any:
+def table_fact(table: Any) -> Any:
     """The facts :func:`key_columns` reads, from a Table."""
     import sqlalchemy as sa
 
@@ -178,7 +178,7 @@ def _table_fact(table: Any) -> Any:
 
 
 def _reason(table: Any, column: str) -> str:
-    return _table_fact(table).key_reason(column) or "part of a unique key"
+    return table_fact(table).key_reason(column) or "part of a unique key"
 
 
 def _fix(value: object) -> str:
