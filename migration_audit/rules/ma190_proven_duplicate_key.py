@@ -88,6 +88,9 @@ class ProvenDuplicateKey(Rule):
                        f"({outcome.message}){spelled}")
             if d is not None and d is col.default and d.frozen_origin:
                 help = frozen_help(d, col, "default")
+            elif d is not None and d is col.server_default:
+                help = ("a key needs a new value for every row: use a server default the database evaluates per "
+                        "row (a sequence, identity or a generator function), or none")
             elif d is not None and d.kind is DefaultKind.CONSTANT:
                 help = ("a key needs a new value for every row: use a callable that generates one "
                         "(e.g. `default=uuid.uuid4`), a sequence or identity, or no default")

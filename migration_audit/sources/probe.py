@@ -196,26 +196,36 @@ class _Prober:
         self.rows[table] = inserted
         for row in range(2):
             explicit = self._explicit(table, row, None, db, raw=False)
-            try:
-                with self.engine.begin() as conn:
-                    result = conn.execute(sa.insert(table), explicit)
-                    values = {**result.last_inserted_params(), **dict(zip(
-                        (c.name for c in table.primary_key.columns), result.inserted_primary_key or ()))}
-                inserted.append(values)
-            except sa.exc.DBAPIError as exc:
-                text = str(exc)
-                error = dberror.parse(text)
-                message = error.message if error else " ".join(str(exc.orig).split())[:300]
-                if error is not None and error.kind == dberror.UNIQUE and row == 1:
+            # After a proven collision the second row is tried again with the
+            # colliding columns made up, to find the next one.
+            for _ in range(len(table.c) + 1):
+                try:
+                    with self.engine.begin() as conn:
+                        result = conn.execute(sa.insert(table), explicit)
+                        key = dict(zip((c.name for c in table.primary_key.columns), result.inserted_primary_key or ()))
+                        values = {**result.last_inserted_params(), **key}
+                        if key and None not in key.values():  # read back what the server filled in
+                            where = [table.c[k] == v for k, v in key.items()]
+                            stored = conn.execute(sa.select(table).where(*where)).mappings().first()
+                            values.update(stored or {})
+                    inserted.append(values)
+                    break
+                except sa.exc.DBAPIError as exc:
+                    error = dberror.parse(str(exc))
+                    message = error.message if error else " ".join(str(exc.orig).split())[:300]
+                    if error is None or error.kind != dberror.UNIQUE or row != 1:
+                        self._record(FAILED, table, tuple(error.columns) if error else (), (), message)
+                        return
                     columns = key_columns(error, table_fact(table))
                     # a collision: the second row has the first row's values
                     shown = tuple(repr(inserted[0][c]) if inserted and c in inserted[0]
                                   else (error.values[0] if len(error.values) == 1 else "?") for c in columns)
-                    self._record(DUPLICATE_KEY, table, columns, shown, message,
-                                 by_defaults=bool(columns) and not any(c in explicit for c in columns))
-                else:
-                    self._record(FAILED, table, tuple(error.columns) if error else (), (), message)
-                return
+                    by_defaults = bool(columns) and not any(c in explicit for c in columns)
+                    self._record(DUPLICATE_KEY, table, columns, shown, message, by_defaults)
+                    if not by_defaults:
+                        return
+                    for name in columns:
+                        explicit[name] = _made_up(table.c[name], self._next())
 
     def raw_inserts(self, table: Any) -> None:
         import sqlalchemy as sa
@@ -267,9 +277,10 @@ def work(request: dict[str, Any]) -> dict[str, Any]:
         prober = _Prober(engine)
         tables = [t for m in metadatas for t in m.sorted_tables]
         for table in tables:
-            prober.two_rows(table)
-        for table in tables:
+            # raw inserts first, into the still empty table (rolled back), then the two rows that stay,
+            # whose values the children's foreign keys use
             prober.raw_inserts(table)
+            prober.two_rows(table)
         dialect = engine.dialect.name
         if dialect == "mysql" and getattr(engine.dialect, "is_mariadb", False):
             dialect = "mariadb"
