@@ -176,3 +176,19 @@ def test_install_rejects_what_has_no_engine() -> None:
     with pytest.raises(TypeError, match=r"takes an Engine, AsyncEngine, Connection, Session or sessionmaker, "
                                         r"not str$"):
         guard.install("sqlite://")
+
+
+def test_a_failing_guard_changes_nothing(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(text: str) -> None:
+        raise RuntimeError("guard bug")
+
+    monkeypatch.setattr("migration_audit.dberror.parse", broken)
+    models = _models("incident")
+    engine = _memory(models)
+    guard.install(engine)
+    factory = sessionmaker(engine)
+    _request(factory, models, "a@example.com")
+    with pytest.raises(sa.exc.IntegrityError):  # not the guard's RuntimeError
+        _request(factory, models, "b@example.com")
+    assert _guard_lines(caplog) == []
+    guard.uninstall(engine)
