@@ -255,6 +255,9 @@ def _cmd_probe(args: argparse.Namespace) -> int:
             what = f"leaving out {outcome.columns[0]}" if outcome.columns else "two rows"
             print(f"migration-audit: probe: an insert into {outcome.table_key} ({what}) failed for another reason: "
                   f"{outcome.message}", file=sys.stderr)
+        elif outcome.kind == "duplicate-key" and not outcome.by_defaults:
+            print(f"migration-audit: probe: two rows of {outcome.table_key} collided on values the probe made up, "
+                  f"which proves nothing: {outcome.message}", file=sys.stderr)
     return _report(args, result)
 
 

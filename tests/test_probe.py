@@ -169,8 +169,35 @@ def test_one_collision_per_table_then_the_next(project: Project, capsys: pytest.
 
 
 def test_a_made_up_value_never_counts_as_proof(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    # A one-to-one child of a table whose second row fails: both children point at the one parent row,
-    # which collides on the child's unique key, but that value is the probe's, not a default's.
+    # A required unique enum of one value, without a default: the probe's own value collides, which proves nothing.
+    project.models("""
+        import sqlalchemy as sa
+        from sqlalchemy.orm import DeclarativeBase
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Account(Base):
+            __tablename__ = "accounts"
+            id = sa.Column(sa.Integer, primary_key=True)
+            plan = sa.Column(sa.Enum("only", name="plan"), nullable=False, unique=True)
+    """)
+    project.revision("a1", None, """
+        op.create_table("accounts", sa.Column("id", sa.Integer(), primary_key=True),
+                        sa.Column("plan", sa.Enum("only", name="plan"), nullable=False, unique=True))
+    """)
+    code, findings, err = _probe(project.root, None, capsys)
+    assert (code, findings) == (0, [])
+    assert "migration-audit: probe: two rows of accounts collided on values the probe made up, which proves " \
+           "nothing: UNIQUE constraint failed: accounts.plan\n" in err
+
+
+def test_children_of_a_proven_collision_get_parents_of_their_own(project: Project,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # After the proven collision on accounts.id the second row is retried with a made-up id, so each profile
+    # gets a parent of its own and the one-to-one account_id does not collide on the probe's values.
     project.models("""
         import sqlalchemy as sa
         from sqlalchemy.orm import DeclarativeBase
@@ -196,8 +223,10 @@ def test_a_made_up_value_never_counts_as_proof(project: Project, capsys: pytest.
                         sa.Column("account_id", sa.String(10), sa.ForeignKey("accounts.id"), nullable=False,
                                   unique=True))
     """)
-    code, findings, _ = _probe(project.root, None, capsys)
+    code, findings, err = _probe(project.root, None, capsys)
     assert (code, _located(findings)) == (1, [("MA190", "accounts.id", "app/models.py", 12, 61)])
+    assert "both got id = 'acc-1'" in str(findings[0]["message"])
+    assert "migration-audit: probe:" not in err
 
 
 def test_refuses_a_sqlite_file_with_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -218,3 +247,24 @@ def test_models_that_do_not_import(project: Project, capsys: pytest.CaptureFixtu
     code, findings, _ = _probe(project.root, None, capsys)
     assert code == 1
     assert [(f["code"], f["path"], f["line"]) for f in findings] == [("MA002", "app/models.py", 1)]
+
+
+def test_a_table_the_chain_does_not_create(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.models("""
+        import sqlalchemy as sa
+        from sqlalchemy.orm import DeclarativeBase
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Item(Base):
+            __tablename__ = "items"
+            id = sa.Column(sa.Integer, primary_key=True)
+    """)
+    project.revision("a1", None, 'op.create_table("other", sa.Column("id", sa.Integer(), primary_key=True))')
+    code, findings, err = _probe(project.root, None, capsys)
+    assert (code, findings) == (0, [])
+    assert "migration-audit: probe: an insert into items (two rows) failed for another reason: the migration " \
+           "chain does not create this table: not probed\n" in err

@@ -191,6 +191,7 @@ class _Prober:
 
         db = self._db_columns(table)
         if db is None:
+            self._record(FAILED, table, (), (), "the migration chain does not create this table: not probed")
             return
         inserted: list[dict[str, Any]] = []
         self.rows[table] = inserted
@@ -222,10 +223,10 @@ class _Prober:
                                   else (error.values[0] if len(error.values) == 1 else "?") for c in columns)
                     by_defaults = bool(columns) and not any(c in explicit for c in columns)
                     self._record(DUPLICATE_KEY, table, columns, shown, message, by_defaults)
-                    if not by_defaults:
-                        return
-                    for name in columns:
-                        explicit[name] = _made_up(table.c[name], self._next())
+                    remade = {name: _made_up(table.c[name], self._next()) for name in columns}
+                    if not remade or all(explicit.get(k, object()) == v for k, v in remade.items()):
+                        return  # no other value to try (an enum of one value)
+                    explicit.update(remade)
 
     def raw_inserts(self, table: Any) -> None:
         import sqlalchemy as sa
