@@ -1,7 +1,9 @@
-"""Command line: ``migration-audit check [PATH]``, ``rules``, ``explain CODE``.
+"""Command line: ``migration-audit check [PATH]``, ``rules``, ``explain CODE``,
+``explain-error [TEXT|-]``.
 
 Exit codes: 0 no findings (or only info), 1 findings of severity warning or
-error, 2 usage or internal error.
+error, 2 usage or internal error. ``explain-error`` exits 1 when a default
+of the model causes the error (a finding), 0 when it does not.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_audit import __version__
 from migration_audit.config import Overrides, UsageError
 from migration_audit.findings import Severity
+
+if TYPE_CHECKING:
+    from migration_audit.engine import AuditResult
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -90,10 +96,41 @@ def build_parser() -> argparse.ArgumentParser:
                         help="rewrite model defaults that have an unambiguous fix, then report what remains")
     fixing.add_argument("--diff", action="store_true", help="show the --fix changes as a diff; change nothing")
 
+    probe = sub.add_parser("probe", help="prove duplicate keys and NOT NULL failures by inserting rows into a "
+                           "scratch database built by the migration chain")
+    probe.add_argument("path", nargs="?", default=".", help="project folder or its alembic.ini (default: .)")
+    probe.add_argument("--replay-url", metavar="URL",
+                       help="probe on this server, in a database migration-audit creates and drops (or an empty "
+                       "SQLite file); default: an SQLite file in a temporary folder")
+    probe.add_argument("--format", choices=["text", "json", "sarif", "github", "junit", "gcc"], default="text",
+                       help="report format (default: text)")
+    probe.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    probe.add_argument("--fail-on", choices=["error", "warning", "never"],
+                       help="exit 1 when a finding has this severity or higher (default: warning)")
+    _project_options(probe)
+
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule", help="rule code or name, e.g. MA101")
+
+    explain_error = sub.add_parser(
+        "explain-error", help="say which model default causes a duplicate-key or NOT NULL database error")
+    explain_error.add_argument("text", nargs="?", default="-", metavar="TEXT",
+                               help="the error message, as SQLAlchemy raised it (default, or -: read stdin)")
+    explain_error.add_argument("-p", "--project", default=".", metavar="PATH",
+                               help="the project folder or its alembic.ini (default: .)")
+    _project_options(explain_error)
     return parser
+
+
+def _project_options(parser: argparse.ArgumentParser) -> None:
+    """How to find a project's models, for the commands other than check."""
+    parser.add_argument("--metadata", action="append", default=[], metavar="MODULE:ATTR",
+                        help="model metadata, e.g. app.models:Base.metadata (default: what env.py uses)")
+    parser.add_argument("-n", "--name", metavar="SECTION", help="the alembic.ini section to use")
+    parser.add_argument("--script-location", metavar="DIR", help="the Alembic script folder")
+    parser.add_argument("--import-timeout", type=float, metavar="SECONDS",
+                        help="give up on importing the models after this long (default: 120)")
 
 
 def _color(stream: object) -> bool:
@@ -181,6 +218,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"migration-audit: the baseline {args.baseline} accounts for {applied.matched} finding"
               f"{'s' if applied.matched != 1 else ''}; {applied.stale} of its entries no longer occur"
               + (" (rewrite it with --write-baseline)" if applied.stale else ""), file=sys.stderr)
+    return _report(args, result)
+
+
+def _report(args: argparse.Namespace, result: AuditResult) -> int:
+    """Write the report (--format, --output), the summary; the exit code (--fail-on)."""
+    from migration_audit.reporters import REPORTERS
     from migration_audit.reporters.common import summary_line
 
     stream = sys.stdout
@@ -196,6 +239,26 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     threshold = Severity.ERROR if fail_on == "error" else Severity.WARNING
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from migration_audit.engine import audit
+    from migration_audit.rules.ma190_proven_duplicate_key import PROOF_CODES
+
+    overrides = Overrides(metadata=args.metadata, script_location=args.script_location, name=args.name,
+                          import_timeout=args.import_timeout,
+                          dialect=_backend(args.replay_url) if args.replay_url else None)
+    result = audit(Path(args.path), overrides, ["MA0", *PROOF_CODES], [], probe=False, replay_url=args.replay_url,
+                   insert_probe=True)
+    for outcome in result.facts.probed or []:
+        if outcome.kind == "failed":  # proves nothing about defaults, but the table went unprobed
+            what = f"leaving out {outcome.columns[0]}" if outcome.columns else "two rows"
+            print(f"migration-audit: probe: an insert into {outcome.table_key} ({what}) failed for another reason: "
+                  f"{outcome.message}", file=sys.stderr)
+        elif outcome.kind == "duplicate-key" and not outcome.by_defaults:
+            print(f"migration-audit: probe: two rows of {outcome.table_key} collided on values the probe made up, "
+                  f"which proves nothing: {outcome.message}", file=sys.stderr)
+    return _report(args, result)
 
 
 def _write_report(target: Path, report: str) -> None:
@@ -238,6 +301,39 @@ def _cmd_explain(selector: str) -> int:
     return EXIT_CLEAN
 
 
+def _cmd_explain_error(args: argparse.Namespace) -> int:
+    from migration_audit import dberror
+    from migration_audit.config import load_project
+    from migration_audit.engine import collect_facts
+    from migration_audit.explain_error import KEY_RULES, NOT_NULL_RULES, explain, render
+    from migration_audit.rules import RULES
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise UsageError("explain-error: no error text (give it as an argument, or on stdin with -)")
+    error = dberror.parse(text)
+    if error is None:  # no project needed to say so
+        sys.stdout.write(render(explain(text, _no_facts(), []), Path(".")))
+        return EXIT_CLEAN
+    overrides = Overrides(metadata=args.metadata, script_location=args.script_location, name=args.name,
+                          import_timeout=args.import_timeout, dialect=error.dialect)
+    project = load_project(Path(args.project), overrides)
+    facts = collect_facts(project, probe=False)
+    if facts.models is None:
+        why = next((d.message for d in facts.diagnostics if d.code in ("MA002", "MA005")), "no model metadata found")
+        raise UsageError(f"explain-error needs the project's models: {why}")
+    findings = [f for code in (*KEY_RULES, *NOT_NULL_RULES) for f in RULES[code]().check(facts)]
+    explanation = explain(text, facts, findings)
+    sys.stdout.write(render(explanation, project.root))
+    return EXIT_FINDINGS if explanation.default_problem else EXIT_CLEAN
+
+
+def _no_facts():  # type: ignore[no-untyped-def]
+    from migration_audit.facts import Facts
+
+    return Facts(root=Path("."), dialect="")
+
+
 def main(argv: list[str] | None = None) -> int:
     from migration_audit.rules import UnknownRule
 
@@ -256,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_rules()
         if args.command == "explain":
             return _cmd_explain(args.rule)
+        if args.command == "probe":
+            return _cmd_probe(args)
+        if args.command == "explain-error":
+            return _cmd_explain_error(args)
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     except (UsageError, UnknownRule) as exc:

@@ -48,11 +48,14 @@ def collect_facts(
     version_table: str = "alembic_version",
     replay: bool = False,
     replay_url: str | None = None,
+    insert_probe: bool = False,
 ) -> Facts:
     """Read every source. ``extra_revisions`` are revision files outside the
     version locations (the revision autogenerate is about to write);
     ``probe`` imports the models twice to compare them (MA106);
-    ``database_url`` is a live database to read (only read) for MA202."""
+    ``database_url`` is a live database to read (only read) for MA202;
+    ``insert_probe`` inserts rows into a scratch database (on the
+    ``replay_url`` server, else SQLite) for MA190 and MA290."""
     facts = Facts(root=project.root, dialect=project.dialect)
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
@@ -141,6 +144,12 @@ def collect_facts(
         facts.replayed, problems = replay_into_scratch(project, facts.migrations, replay_url, wanted,
                                                        project.import_timeout)
         facts.diagnostics.extend(problems)
+    if insert_probe:
+        from migration_audit.sources.probe import probe_scratch
+
+        facts.probed, facts.probed_on, problems = probe_scratch(project, facts.migrations, replay_url,
+                                                                project.import_timeout)
+        facts.diagnostics.extend(d for d in problems if d not in facts.diagnostics)
     return facts
 
 
@@ -186,11 +195,12 @@ def audit(
     version_table: str = "alembic_version",
     replay: bool = False,
     replay_url: str | None = None,
+    insert_probe: bool = False,
 ) -> AuditResult:
     """Run every enabled rule on the project at ``path``. Raises
     config.UsageError and rules.UnknownRule for bad input."""
     return audit_project(load_project(path, overrides), select, ignore, extra_revisions, probe, extra_sys_paths,
-                         metadata_objects, database_url, version_table, replay, replay_url)
+                         metadata_objects, database_url, version_table, replay, replay_url, insert_probe)
 
 
 def audit_project(
@@ -205,13 +215,14 @@ def audit_project(
     version_table: str = "alembic_version",
     replay: bool = False,
     replay_url: str | None = None,
+    insert_probe: bool = False,
 ) -> AuditResult:
     """:func:`audit` for a project already loaded (the Alembic hooks load it
     once to read their mode too)."""
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore], project.extend_select)
     with _gc_paused():
         facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects, database_url,
-                              version_table, replay, replay_url)
+                              version_table, replay, replay_url, insert_probe)
         findings: list[Finding] = []
         for rule in chosen:
             findings.extend(rule().check(facts))

@@ -293,6 +293,32 @@ class LiveDatabase:
     heads: tuple[str, ...] | None = None  # None: it has no version table
 
 
+@dataclass(frozen=True, slots=True)
+class ProbeOutcome:
+    """One insert of ``migration-audit probe`` that the database refused.
+
+    ``kind`` is ``duplicate-key`` (the second of two rows inserted through
+    the model's own client and server defaults collided with the first on
+    ``columns``; ``values`` are the colliding values, as repr), ``not-null``
+    (an INSERT that leaves out ``columns[0]``, as raw SQL does, was refused)
+    or ``failed`` (any other refusal, which proves nothing about defaults).
+    ``by_defaults`` is True when every colliding value came from a default,
+    not from a value the probe made up.
+    """
+
+    kind: str
+    table: str
+    schema: str | None
+    columns: tuple[str, ...]
+    values: tuple[str, ...]
+    message: str  # the database's own words, one line
+    by_defaults: bool = True
+
+    @property
+    def table_key(self) -> str:
+        return table_key(self.table, self.schema)
+
+
 @dataclass(slots=True)
 class Facts:
     """Everything the rules see."""
@@ -308,5 +334,8 @@ class Facts:
     database: LiveDatabase | None = None
     # --replay: the migration chain applied to a scratch database, reflected
     replayed: LiveDatabase | None = None
+    # migration-audit probe: what the scratch database refused, and which one it was
+    probed: list[ProbeOutcome] | None = None
+    probed_on: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0

@@ -19,7 +19,8 @@ project (a PostgreSQL one, read statically):
 - ``sql database``: run on an SQLite database stamped at head, which the
   audit is then pointed at with ``--database-url``.
 
-MA006 runs with ``--replay`` (on SQLite). The default rules run too (an
+MA006 runs with ``--replay`` (on SQLite); MA190 and MA290 with the insert
+probe of ``migration-audit probe`` (on SQLite). The default rules run too (an
 ignore comment is unused only when the rule it names ran); only the
 documented rule's findings count.
 """
@@ -117,7 +118,7 @@ def _codes(code: str, section: str, tmp_path: Path) -> list[tuple[str, str, int]
     blocks = rule_doc(RULES[code]).blocks(section)
     root, url = _project(tmp_path / "proj", blocks)
     result = audit(root, Overrides(), ["ALL"] if code == "MA007" else [code], [], database_url=url,
-                   replay=code == "MA006")
+                   replay=code == "MA006", insert_probe=code in ("MA190", "MA290"))
     return [(f.code, f.location.shown_path(root), f.location.line) for f in result.findings if f.code == code]
 
 

@@ -21,11 +21,13 @@ from migration_audit.rules.ma103_frozen_per_row_value import FrozenPerRowValue
 from migration_audit.rules.ma104_mutable_shared_default import MutableSharedDefault
 from migration_audit.rules.ma105_frozen_literal_server_default import FrozenLiteralServerDefault
 from migration_audit.rules.ma106_import_time_nondeterminism import ImportTimeNondeterminism
+from migration_audit.rules.ma190_proven_duplicate_key import ProvenDuplicateKey
 from migration_audit.rules.ma201_server_default_drift import ServerDefaultDrift
 from migration_audit.rules.ma202_database_default_drift import DatabaseDefaultDrift
 from migration_audit.rules.ma203_client_server_default_mismatch import ClientServerDefaultMismatch
 from migration_audit.rules.ma204_python_only_default_on_not_null import PythonOnlyDefaultOnNotNull
 from migration_audit.rules.ma205_server_default_type_mismatch import ServerDefaultTypeMismatch
+from migration_audit.rules.ma290_proven_not_null_failure import ProvenNotNullFailure
 from migration_audit.rules.ma301_not_null_on_existing_rows import NotNullOnExistingRows
 from migration_audit.rules.ma302_constant_backfill_on_key import ConstantBackfillOnKey
 from migration_audit.rules.ma901_onupdate_without_server_onupdate import OnupdateWithoutServerOnupdate
@@ -47,11 +49,13 @@ def _registry() -> dict[str, type[Rule]]:
         MutableSharedDefault,
         FrozenLiteralServerDefault,
         ImportTimeNondeterminism,
+        ProvenDuplicateKey,
         ServerDefaultDrift,
         DatabaseDefaultDrift,
         ClientServerDefaultMismatch,
         PythonOnlyDefaultOnNotNull,
         ServerDefaultTypeMismatch,
+        ProvenNotNullFailure,
         NotNullOnExistingRows,
         ConstantBackfillOnKey,
         OnupdateWithoutServerOnupdate,
