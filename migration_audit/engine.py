@@ -174,9 +174,9 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _files_read(facts: Facts) -> set[Path]:
-    """The revision files and model files the audit read: where ignore
-    comments may be."""
-    files = {r.path for r in facts.migrations.revisions.values()} if facts.migrations else set()
+    """The revision files and model files the audit read where ignore
+    comments may be (a revision file only when its text names the tool)."""
+    files = {r.path for r in facts.migrations.revisions.values() if r.ignore_comments} if facts.migrations else set()
     if facts.models is not None:
         files.update(c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location)
     return files

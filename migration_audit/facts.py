@@ -186,6 +186,7 @@ class Revision:
     ops: list[object] = field(default_factory=list)  # migration_audit.sources.ops.Op
     refs_unknown: bool = False  # branch_labels/depends_on not literals
     created: datetime | None = None  # "Create Date:" in the docstring
+    ignore_comments: bool = False  # the text holds "migration-audit:" (a suppression comment, perhaps)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,16 @@ def test_unused_ignores_are_reported(project: Project) -> None:
     assert [f.code for f in project.audit(select=["MA1"]).findings] == []  # MA007 not selected
 
 
+def test_unused_ignore_in_a_revision_file_is_reported(project: Project) -> None:
+    project.models(HEADER + "    id = sa.Column(sa.Integer, primary_key=True)\n")
+    path = project.revision("a1", None, (
+        "    op.create_table('users', sa.Column('id', sa.Integer(), nullable=False),\n"
+        "                    sa.PrimaryKeyConstraint('id'))  # migration-audit: ignore[MA301]\n"))
+    [finding] = project.audit().findings
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "ignore[MA301]" in text)
+    assert (finding.code, finding.location.path, finding.location.line) == ("MA007", path.resolve(), line)
+
+
 @pytest.mark.parametrize(("where", "text", "message"), [
     ("comment", "# migration-audit: ignore[MA1O1]", "unknown rule 'MA1O1' (did you mean MA101?)"),
     ("select", 'select = ["MA2O1"]', "[tool.migration-audit] select: unknown rule 'MA2O1' (did you mean MA201?)"),

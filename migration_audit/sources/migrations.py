@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import gc
 import heapq
+import os
 import re
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def revision_files(locations: list[Path], recursive: bool) -> list[Path]:
         if recursive:
             candidates = sorted(p for p in loc.rglob("*.py") if "__pycache__" not in p.parts)
         else:
-            candidates = sorted(p for p in loc.iterdir() if p.is_file())
+            # scandir knows file from folder without a stat() per entry
+            with os.scandir(loc) as entries:
+                candidates = sorted(loc / e.name for e in entries if e.is_file())
         found.extend(p for p in candidates if _REV_FILE.match(p.name))
     return found
 
@@ -164,6 +167,7 @@ def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None 
         message=doc.splitlines()[0] if doc else "",
         refs_unknown=not (labels_ok and depends_ok),
         created=parse_timestamp(created.group(1)) if created else None,
+        ignore_comments="migration-audit:" in src.text,
     )
     revision.ops = UpgradeReader(src).read()
     return revision
