@@ -132,10 +132,18 @@ def _statements(tree: ast.AST) -> Iterator[ast.stmt]:
         node = stack.pop()
         if isinstance(node, ast.stmt):
             yield node
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        names = _BLOCKS.get(type(node))
+        if names is None:
+            names = _BLOCKS[type(node)] = tuple(
+                n for n in ("body", "orelse", "finalbody", "handlers", "cases") if n in node._fields)
+        for name in names:
             children = getattr(node, name, None)
             if isinstance(children, list):
                 stack.extend(reversed(children))
+
+
+# node type → its fields that hold statements (most statements have none)
+_BLOCKS: dict[type, tuple[str, ...]] = {}
 
 
 class Imports:

@@ -49,15 +49,24 @@ _HEAD = re.compile(r"\s*([A-Za-z_]+)\b")
 _DEFAULT_STOP_WORDS = (_COLUMN_CONSTRAINT_WORDS - {"DEFAULT", "CHARACTER", "AS"}) | {"WHERE", "FROM", "RETURNING"}
 
 
+_SKIPPED: dict[object, bool] = {}  # token type → whitespace or comment (sqlparse's `in` is slow)
+_KEYWORD: dict[object, bool] = {}
+
+
 def _tokens(statement: str) -> list[_Tok]:
     out: list[_Tok] = []
     pos = 0
     for ttype, value in sqlparse.lexer.tokenize(statement):
         start = pos
         pos += len(value)
-        if ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment or ttype in T.Text.Whitespace:
+        skipped = _SKIPPED.get(ttype)
+        if skipped is None:
+            skipped = _SKIPPED[ttype] = (ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment
+                                         or ttype in T.Text.Whitespace)
+            _KEYWORD[ttype] = ttype in T.Keyword
+        if skipped:
             continue
-        if ttype in T.Keyword and any(ch.isspace() for ch in value):
+        if _KEYWORD[ttype] and any(ch.isspace() for ch in value):
             # sqlparse lexes "NOT NULL", "IF EXISTS", "PRIMARY KEY" as one
             # keyword; the parser reads words.
             for m in re.finditer(r"\S+", value):
