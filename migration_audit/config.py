@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from migration_audit.facts import Diagnostic, Location
@@ -42,6 +42,7 @@ FAIL_ON = ("error", "warning", "never")
 class Project:
     root: Path
     config_file: Path | None = None
+    section: str | None = None  # the alembic.ini section read
     script_location: Path | None = None
     version_locations: list[Path] = field(default_factory=list)
     recursive_version_locations: bool = False
@@ -85,11 +86,17 @@ def _split_paths(value: str, separator: str | None) -> list[str]:
 
 def find_package_dir(package: str, search: list[Path]) -> Path | None:
     """The folder of ``package`` (dotted) on the search path, found without
-    importing anything."""
+    importing anything; else a package (a folder with ``__init__.py``) in a
+    folder above the first search entry, as when alembic.ini lives inside
+    the installed package (``src/pkg/alembic.ini`` naming ``pkg:migrations``)."""
     rel = Path(*package.split("."))
     for base in [*search, *(Path(p) for p in sys.path if p)]:
         candidate = base / rel
         if candidate.is_dir():
+            return candidate
+    for base in search[0].resolve().parents if search else ():
+        candidate = base / rel
+        if (candidate / "__init__.py").is_file():
             return candidate
     return None
 
@@ -232,6 +239,7 @@ def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
         raise UsageError(f"{ini}: cannot read: {exc.strerror or exc}") from None
     project.config_file = ini
     name = section or "alembic"
+    project.section = name
     if not parser.has_section(name):
         with_location = [s for s in parser.sections() if parser.has_option(s, "script_location")]
         if section is not None or with_location:
@@ -271,6 +279,38 @@ def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
         "true", "1", "yes", "on",
     )
     return url
+
+
+def script_sections(ini: Path) -> list[str]:
+    """The sections of ``ini`` that name a script directory, in file order."""
+    parser = configparser.ConfigParser(defaults={"here": str(ini.parent)}, interpolation=None)
+    try:
+        with ini.open(encoding="utf-8") as fh:
+            parser.read_file(fh)
+    except (OSError, configparser.Error, UnicodeDecodeError):
+        return []  # load_project reports it
+    return [s for s in parser.sections() if parser.has_option(s, "script_location")]
+
+
+def load_projects(path: Path, overrides: Overrides) -> list[Project]:
+    """Every script directory ``path`` configures. Without ``--name``, an
+    alembic.ini whose sections name several script directories (each used
+    with `alembic -n NAME`: a core and a tenant schema, one per database)
+    gives one project per directory, each with its own revisions (their ids
+    may repeat across directories), env.py and metadata; sections sharing a
+    directory are read once. Otherwise, the one project of :func:`load_project`."""
+    if overrides.name is None and overrides.script_location is None:
+        _, ini = _find_ini(path.resolve())
+        sections = script_sections(ini) if ini is not None else []
+        if len(sections) > 1:
+            projects: dict[tuple[Path | None, tuple[Path, ...]], Project] = {}
+            for section in sections:
+                project = load_project(path, replace(overrides, name=section))
+                projects.setdefault((project.script_location, tuple(project.version_locations)), project)
+            return list(projects.values())
+        if len(sections) == 1 and sections[0] != "alembic":
+            return [load_project(path, replace(overrides, name=sections[0]))]
+    return [load_project(path, overrides)]
 
 
 def load_project(path: Path, overrides: Overrides) -> Project:
@@ -356,21 +396,68 @@ def load_project(path: Path, overrides: Overrides) -> Project:
     return project
 
 
-_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\(\))?")
 
 
 def check_spec(spec: str, where: str) -> str:
     if not _SPEC.fullmatch(spec.strip()):
         raise UsageError(
-            f"{where}: {spec!r} is not module:attribute (e.g. app.models:Base.metadata or app.models:Base)"
+            f"{where}: {spec!r} is not module:attribute (e.g. app.models:Base.metadata, app.models:Base, "
+            "app.extensions:db or app:create_app)"
         )
     return spec.strip()
 
 
 _HOW = (
     "set `metadata = \"yourpkg.models:Base.metadata\"` under [tool.migration-audit] in pyproject.toml, "
-    "or pass --metadata yourpkg.models:Base.metadata"
+    "or pass --metadata yourpkg.models:Base.metadata (also a declarative base, a Flask-SQLAlchemy `db`, or a "
+    "function called with no arguments that returns one of these, such as an app factory)"
 )
+
+
+def _flask_how(root: Path) -> str:
+    """Help for Flask-Migrate's env.py, naming the Flask-SQLAlchemy object
+    the project defines when one module-level `db = SQLAlchemy(...)` is
+    found (read as text, nothing imported)."""
+    found = _find_flask_db(root)
+    example = f"{found[0]}:{found[1]}" if found else "yourapp.models:db"
+    where = f" ({found[2]} defines it)" if found else ""
+    return (
+        f"name the Flask-SQLAlchemy object or the app factory: `metadata = \"{example}\"`{where} or "
+        "`metadata = \"yourapp:create_app\"` under [tool.migration-audit] in pyproject.toml, or pass --metadata; "
+        "it is imported in a child process, where no Flask app is running"
+    )
+
+
+_FLASK_DB = re.compile(rb"^(\w+)\s*(?::[^=\n]+)?=\s*(?:flask_sqlalchemy\.)?SQLAlchemy\(", re.MULTILINE)
+_SKIP_DIRS = {"node_modules", "site-packages", "dist-packages", "__pycache__", "venv", "build", "dist", "docs",
+              "tests", "test"}
+
+
+def _find_flask_db(root: Path, limit: int = 5000) -> tuple[str, str, str] | None:
+    """(module, name, file) of the one `db = SQLAlchemy(...)` in the project."""
+    hits: list[tuple[str, str, str]] = []
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            seen += 1
+            if seen > limit:
+                return None
+            path = Path(folder) / name
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if b"SQLAlchemy(" not in data:
+                continue
+            for m in _FLASK_DB.finditer(data):
+                rel = path.relative_to(root).with_suffix("")
+                parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+                hits.append((".".join(parts), m.group(1).decode(), path.relative_to(root).as_posix()))
+    return hits[0] if len(hits) == 1 else None
 
 
 def _read_env(project: Project) -> SourceFile | None:
@@ -456,13 +543,17 @@ def _metadata_from_env(project: Project, src: SourceFile) -> None:
         spec = _spec_of(expr, imports)
         if spec is None:
             what = src.segment(value, 80)
-            reason = (
-                "env.py sets target_metadata = None"
-                if isinstance(expr, ast.Constant) and expr.value is None
-                else f"env.py sets target_metadata = {what}, which cannot be resolved without running env.py"
-            )
+            how = _HOW
+            if isinstance(expr, ast.Constant) and expr.value is None:
+                reason = "env.py sets target_metadata = None"
+            elif "current_app" in what:
+                reason = (f"env.py takes target_metadata from the running Flask app ({what}), which exists only "
+                          "inside `flask db`")
+                how = _flask_how(project.root)
+            else:
+                reason = f"env.py sets target_metadata = {what}, which cannot be resolved without running env.py"
             project.diagnostics.append(
-                Diagnostic("MA005", f"{reason}; model rules did not run, only migration rules", _HOW, src.loc(where))
+                Diagnostic("MA005", f"{reason}; model rules did not run, only migration rules", how, src.loc(where))
             )
             return
         specs.append(spec)
@@ -481,7 +572,11 @@ def _root_name(expr: ast.AST) -> str | None:
 
 
 def _spec_of(expr: ast.AST, imports: Imports) -> str | None:
-    """``Base.metadata`` with ``from app.models import Base`` → ``app.models:Base.metadata``."""
+    """``Base.metadata`` with ``from app.models import Base`` → ``app.models:Base.metadata``;
+    ``get_metadata()`` (a call with no arguments) → ``app.db:get_metadata()``."""
+    if isinstance(expr, ast.Call) and not expr.args and not expr.keywords:
+        spec = _spec_of(expr.func, imports)
+        return f"{spec}()" if spec is not None else None
     parts: list[str] = []
     node = expr
     while isinstance(node, ast.Attribute):

@@ -68,7 +68,7 @@ def _resolve(spec: str) -> Any:
         raise ValueError(f"metadata {spec!r} must look like module:attribute (e.g. app.models:Base.metadata)")
     obj: Any = importlib.import_module(module_name)
     current = module_name
-    for part in [p for p in attr_path.split(".") if p]:
+    for part in [p for p in attr_path.removesuffix("()").split(".") if p]:
         current = f"{current}.{part}"
         if hasattr(obj, part):
             obj = getattr(obj, part)
@@ -82,18 +82,39 @@ def _resolve(spec: str) -> Any:
                     raise
         owner = f"module {obj.__name__}" if isinstance(obj, type(sys)) else type(obj).__name__
         raise AttributeError(f"{spec}: {owner} has no attribute {part!r}")
+    if attr_path.endswith("()"):
+        obj = obj()
     return obj
 
 
-def _as_metadata(obj: Any, spec: str) -> Any:
+def _as_metadata(obj: Any, spec: str, called: bool = False) -> list[Any]:
+    """The MetaData objects ``obj`` stands for: a MetaData, anything with a
+    ``.metadata`` (a declarative base, ``SQLModel``), a Flask-SQLAlchemy
+    ``db`` (one MetaData per bind), a Flask app that registered one (through
+    Flask-Migrate or Flask-SQLAlchemy), or a function returning one of
+    these, called with no arguments."""
+    import functools
+    import inspect
+
     from sqlalchemy import MetaData
 
     if isinstance(obj, MetaData):
-        return obj
+        return [obj]
+    binds = getattr(obj, "metadatas", None)  # Flask-SQLAlchemy 3: {bind key: MetaData}
+    if isinstance(binds, dict) and binds and all(isinstance(m, MetaData) for m in binds.values()):
+        return list(binds.values())
     meta = getattr(obj, "metadata", None)
     if isinstance(meta, MetaData):
-        return meta
-    raise TypeError(f"{spec} is a {type(obj).__name__}, not a MetaData or a declarative base")
+        return [meta]
+    extensions = getattr(obj, "extensions", None)  # a Flask app
+    if isinstance(extensions, dict):
+        db = getattr(extensions.get("migrate"), "db", None) or extensions.get("sqlalchemy")
+        if db is not None:
+            return _as_metadata(db, spec, called)
+    if not called and (inspect.isroutine(obj) or isinstance(obj, functools.partial)):
+        return _as_metadata(obj(), spec, called=True)
+    what = f"{spec} returned a {type(obj).__name__}" if called else f"{spec} is a {type(obj).__name__}"
+    raise TypeError(f"{what}, not a MetaData, a declarative base, a Flask-SQLAlchemy db or a Flask app that has one")
 
 
 def _detail(exc: BaseException) -> str:
@@ -103,7 +124,17 @@ def _detail(exc: BaseException) -> str:
 
 
 def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Location) -> Diagnostic:
-    return Diagnostic("MA002", f"{what}: {_detail(exc)}", _HOW, _import_location(exc, roots, fallback))
+    message, how = f"{what}: {_detail(exc)}", _HOW
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        # Say where it was looked for: usually a dependency that is not
+        # installed in this Python, or the project's package outside the path.
+        top = exc.name.split(".")[0]
+        message += (f" (looked in the project folders {', '.join(str(r) for r in roots)} and in the packages "
+                    f"installed for {sys.executable})")
+        how = (f"install the project's dependencies into the Python that runs migration-audit (`{sys.executable} "
+               f"-m pip install -e .` or its requirements file); if {top} is the project's own package, add the "
+               "folder that contains it to prepend_sys_path in alembic.ini. Meanwhile the migration rules ran")
+    return Diagnostic("MA002", message, how, _import_location(exc, roots, fallback))
 
 
 def load_metadata(
@@ -140,7 +171,7 @@ def load_metadata(
         if any(module == f or module.startswith(f + ".") for f in failed):
             continue  # already reported
         try:
-            found.append(_as_metadata(_resolve(spec), spec))
+            found.extend(_as_metadata(_resolve(spec), spec))
         except BaseException as exc:  # noqa: BLE001
             report(exc, f"cannot load model metadata {spec}", import_modules.get(module) or fallback)
     return found, diagnostics
@@ -179,6 +210,10 @@ class _Located:
         self.call = call
         self.location = location
         self.modules = modules
+        # The defaults are written in a Column nested in the attribute's value
+        # (SQLModel's `Field(sa_column=Column(...))`): they are the Column's
+        # only, not the dataclass __init__ default.
+        self.column_only = False
 
     def keyword(self, *names: str) -> tuple[Location | None, str | None]:
         node = keyword_value(self.call, *names)
@@ -297,7 +332,9 @@ def _locate(col: Any, table: Any, mappers: list[Any], index: SourceIndex) -> tup
             src, value, _klass = hit
             call = column_call(value)
             node = call or value
-            return _Located(src, call, src.loc(node)), prop.key
+            located = _Located(src, call, src.loc(node))
+            located.column_only = call is not None and call is not value and isinstance(value, ast.Call)
+            return located, prop.key
         loc = index.class_location(mapper.class_)
         if loc is not None:
             # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
@@ -364,7 +401,7 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                     if not (col.computed is not None and col.server_onupdate is col.computed) else None,
                     location=loc,
                     attribute=attribute if attribute and attribute != col.name else None,
-                    in_dataclass=_is_dataclass_mapped(col, mappers),
+                    in_dataclass=not where.column_only and _is_dataclass_mapped(col, mappers),
                 )
             fact.location = table_loc or fallback
             schema.tables[fact.key] = fact
