@@ -18,7 +18,7 @@ PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is
 
 
 def test_all_projects_have_expectations() -> None:
-    assert PROJECTS == ["billing", "drift", "incident", "incident_fixed"]
+    assert PROJECTS == ["billing", "drift", "flask_factory", "incident", "incident_fixed", "several_dirs", "sqlmodel_app"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)

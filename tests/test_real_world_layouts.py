@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV_PY, Project, revision_file
+from conftest import ENV_PY, FIXTURES, Project, revision_file
 
 from migration_audit.cli import main
-from migration_audit.config import Overrides, UsageError, load_project
+from migration_audit.config import Overrides, UsageError, load_project, load_projects
+from migration_audit.engine import audit
 
 MODEL = '''\
 import uuid
@@ -54,7 +55,8 @@ def test_import_error_of_uninstalled_package_points_at_env_py(project: Project) 
     result = project.audit(models_load=False)
     [d] = [f for f in result.findings if f.code == "MA002"]
     assert (d.location.path.name, d.location.line) == ("env.py", 2)
-    assert d.message.endswith("ModuleNotFoundError: No module named 'notinstalled'")
+    assert "ModuleNotFoundError: No module named 'notinstalled' (looked in the project folders " in d.message
+    assert d.help.startswith("install the project's dependencies into the Python that runs migration-audit")
 
 
 def test_non_literal_branch_labels_are_tolerated(project: Project) -> None:
@@ -120,11 +122,43 @@ def test_package_script_location(project: Project) -> None:
 def test_named_sections(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     project.write("alembic.ini", "[core]\nscript_location = migrations\n\n[tenant]\nscript_location = tenant\n")
     project.write("tenant/env.py", "target_metadata = None\n")
-    assert main(["check", str(project.root)]) == 2
-    assert "no [alembic] section; it has [core], [tenant]: pass --name core" in capsys.readouterr().err
     assert load_project(project.root, Overrides(name="tenant")).script_location == project.root / "tenant"
     assert main(["check", str(project.root), "--name", "tenant"]) == 1  # MA005 only
-    assert "MA005" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("tenant/env.py:1:1: MA005") and "migrations/env.py" not in out
+    assert main(["check", str(project.root), "--name", "nope"]) == 2
+    assert "no [nope] section; it has [core], [tenant]: pass --name core" in capsys.readouterr().err
+    # without --name, every section that names a script directory is audited
+    assert [p.section for p in load_projects(project.root, Overrides())] == ["core", "tenant"]
+    # sections naming the same directory are read once
+    project.write("alembic.ini", "[core]\nscript_location = tenant\n\n[tenant]\nscript_location = tenant\n")
+    assert [p.section for p in load_projects(project.root, Overrides())] == ["core"]
+
+
+def test_several_script_directories_have_their_own_revision_ids() -> None:
+    """fixtures/projects/several_dirs: `[core]` (two version_locations) and
+    `[tenant]` (`tenants:migrations`, a package folder) both start with
+    revision 1a2b3c4d5e6f; that is no duplicate, and each chain is replayed
+    on its own."""
+    root = FIXTURES / "several_dirs"
+    core, tenant = load_projects(root, Overrides())
+    assert (core.section, tenant.section) == ("core", "tenant")
+    assert core.version_locations == [root / "core" / "versions", root / "core" / "versions_extra"]
+    assert tenant.script_location == root / "src" / "tenants" / "migrations"
+    result = audit(root, Overrides(), [], [])
+    assert [(s.project.section, s.facts.migrations.order) for s in result.sections] == [  # type: ignore[union-attr]
+        ("core", ["1a2b3c4d5e6f", "7c8d9e0f1a2b"]), ("tenant", ["1a2b3c4d5e6f", "9f8e7d6c5b4a"])]
+    assert result.summary() == {"files": 4, "revisions": 4, "tables": 0, "findings": 4}
+    assert [f.code for f in result.findings if f.code == "MA003"] == []
+    single = audit(root, Overrides(name="tenant"), [], [])
+    assert [(f.code, f.object) for f in single.findings] == [("MA005", None), ("MA301", "projects.owner")]
+
+
+def test_pending_needs_one_script_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    root = FIXTURES / "several_dirs"
+    assert main(["check", str(root), "--pending", "--database-url", "sqlite://"]) == 2
+    assert ("--pending: alembic.ini names several script directories ([core], [tenant]); pass --name with the "
+            "one the database uses") in capsys.readouterr().err
 
 
 def test_flask_migrate_layout(tmp_path: Path) -> None:
@@ -147,8 +181,15 @@ def test_target_metadata_passed_inline(project: Project) -> None:
         "from alembic import context\nfrom app.orm import get_metadata\n\n\ndef run():\n"
         "    context.configure(url='sqlite://', target_metadata=get_metadata())\n"
     ))
+    # a call with no arguments is a metadata spec: `module:callable()`
+    p = load_project(project.root, Overrides())
+    assert (p.metadata, p.diagnostics) == (["app.orm:get_metadata()"], [])
+    project.write("migrations/env.py", (
+        "from alembic import context\nfrom app.orm import get_metadata\n\n\ndef run():\n"
+        "    context.configure(url='sqlite://', target_metadata=get_metadata('main'))\n"
+    ))
     [d] = load_project(project.root, Overrides()).diagnostics
-    assert d.message.startswith("env.py sets target_metadata = get_metadata(), which cannot be resolved")
+    assert d.message.startswith("env.py sets target_metadata = get_metadata('main'), which cannot be resolved")
     assert (d.location.line, d.location.column) == (6, 56)
 
 
@@ -175,3 +216,40 @@ def test_multidb_template(project: Project) -> None:
     assert load_project(project.root, Overrides()).metadata == ["app.widgets:Base.metadata"] * 2
     got = [(f.code, f.object) for f in project.audit(select=["MA101", "MA102"]).findings]
     assert sorted(got) == [("MA101", "widgets.id"), ("MA102", "things.id")]
+
+
+def _copy_fixture(name: str, tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root)
+    return root
+
+
+def test_flask_migrate_env_py_says_what_to_configure_and_runs_migration_rules(tmp_path: Path) -> None:
+    root = _copy_fixture("flask_factory", tmp_path)
+    (root / "pyproject.toml").unlink()
+    result = audit(root, Overrides(), [], [])
+    assert [(f.code, f.object, f.location.path.name, f.location.line) for f in result.findings] == [
+        ("MA005", None, "env.py", 5), ("MA301", "coupons.redeemed", "8d2e4f6a1b3c_add_redeemed.py", 19)]
+    d = result.findings[0]
+    assert d.message == (
+        "env.py takes target_metadata from the running Flask app (current_app.extensions[\"migrate\"].db.metadata), "
+        "which exists only inside `flask db`; model rules did not run, only migration rules")
+    assert d.help.startswith('name the Flask-SQLAlchemy object or the app factory: `metadata = "shop.models:db"` '
+                             "(shop/models.py defines it) or `metadata = \"yourapp:create_app\"`")
+
+
+@pytest.mark.parametrize("spec", ["shop:create_app", "shop.models:db", "shop.models:db.metadata", "shop.models:db.Model",
+                                  "shop:create_app()"])
+def test_metadata_spec_forms_for_flask(spec: str) -> None:
+    result = audit(FIXTURES / "flask_factory", Overrides(metadata=[spec]), ["MA101"], [])
+    assert [(f.code, f.object) for f in result.findings] == [("MA101", "coupons.code")], spec
+
+
+def test_metadata_callable_returning_something_else(project: Project) -> None:
+    project.models("def make():\n    return 42\n", "app/factory.py")
+    result = project.audit(metadata=["app.factory:make"], models_load=False)
+    [d] = [d for d in result.facts.diagnostics if d.code == "MA002" and "app.factory" in d.message]
+    assert d.message.endswith("TypeError: app.factory:make returned an object of type int, not a MetaData, a declarative base, "
+                              "a Flask-SQLAlchemy db or a Flask app that has one")

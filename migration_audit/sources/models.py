@@ -127,7 +127,7 @@ def _as_metadata(obj: Any, spec: str, called: bool = False) -> list[Any]:
             return _as_metadata(db, spec, called)
     if not called and (inspect.isroutine(obj) or isinstance(obj, functools.partial)):
         return _as_metadata(obj(), spec, called=True)
-    what = f"{spec} returned a {type(obj).__name__}" if called else f"{spec} is a {type(obj).__name__}"
+    what = f"{spec} returned an object of type {type(obj).__name__}" if called else f"{spec} is a {type(obj).__name__}"
     raise TypeError(f"{what}, not a MetaData, a declarative base, a Flask-SQLAlchemy db or a Flask app that has one")
 
 
