@@ -33,7 +33,8 @@ class UsageError(Exception):
 
 CONFIG_KEYS = {
     "metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore",
-    "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude",
+    "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude", "exclude-tables",
+    "include-schemas",
 }
 FAIL_ON = ("error", "warning", "never")
 
@@ -63,6 +64,10 @@ class Project:
     fail_on: str | None = None  # "error", "warning" or "never"
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob → rule selectors
     exclude: list[str] = field(default_factory=list)  # globs of files whose findings are dropped
+    # Tables not compared (globs on `name` or `schema.name`) and the schemas
+    # compared (None: all), as env.py's include_object / include_name.
+    exclude_tables: list[str] = field(default_factory=list)
+    include_schemas: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -212,6 +217,10 @@ def _read_rule_settings(project: Project, tool_audit: dict[str, object], pyproje
                 _str_list(codes, f"per-file-ignores.{pattern}", pyproject), "per-file-ignores", pyproject)
     if "exclude" in tool_audit:
         project.exclude = _str_list(tool_audit["exclude"], "exclude", pyproject)
+    if "exclude-tables" in tool_audit:
+        project.exclude_tables = _str_list(tool_audit["exclude-tables"], "exclude-tables", pyproject)
+    if "include-schemas" in tool_audit:
+        project.include_schemas = _str_list(tool_audit["include-schemas"], "include-schemas", pyproject)
 
 
 def _find_ini(path: Path) -> tuple[Path, Path | None]:

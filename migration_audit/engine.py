@@ -13,7 +13,7 @@ from typing import Any
 from migration_audit import rules as rule_registry
 from migration_audit import suppress
 from migration_audit.config import Overrides, Project, load_projects
-from migration_audit.facts import Diagnostic, Facts, Location
+from migration_audit.facts import Diagnostic, Facts, Location, TableFilter
 from migration_audit.findings import Finding
 from migration_audit.rules.ma0xx_tool import UnusedIgnore
 from migration_audit.sources.migrations import read_history
@@ -67,7 +67,10 @@ def collect_facts(
     version locations (the revision autogenerate is about to write);
     ``probe`` imports the models twice to compare them (MA106);
     ``database_url`` is a live database to read (only read) for MA202."""
-    facts = Facts(root=project.root, dialect=project.dialect)
+    facts = Facts(root=project.root, dialect=project.dialect,
+                  table_filter=TableFilter(tuple(project.exclude_tables),
+                                           tuple(project.include_schemas) if project.include_schemas is not None
+                                           else None))
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
     facts.migrations = read_history(

@@ -119,6 +119,10 @@ class TableFact:
     primary_key: tuple[str, ...] = ()
     uniques: list[UniqueFact] = field(default_factory=list)
     location: Location | None = None
+    # Migrations only: the revision whose create_table (or CREATE TABLE) made
+    # it; None for a table the chain only alters (made by `create_all` and
+    # `alembic stamp`, or by hand).
+    created_by: str | None = None
 
     @property
     def key(self) -> str:
@@ -252,6 +256,19 @@ class NotNullSet:
         return f"{table_key(self.table, self.schema)}.{self.column}"
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadCall:
+    """A call in a migration to a function defined outside it (a project
+    helper that creates tables or adds columns): never imported, so what it
+    does is unknown."""
+
+    revision: str
+    function: str  # qualified, as imported: ``app.db.helpers.add_audit_columns``
+    call: str  # the function as written: ``add_audit_columns``, ``helpers.add``
+    location: Location
+    tables: tuple[str, ...] = ()  # its string arguments: tables it may change, left out of comparisons
+
+
 @dataclass(slots=True)
 class MigrationHistory:
     """The migration chain: revisions, their order and the schema at head."""
@@ -269,6 +286,7 @@ class MigrationHistory:
     last_default_set: dict[tuple[str, str | None, str, str], int] = field(default_factory=dict)
     # Tables the chain touches but could not read fully (opaque SQL, helpers).
     opaque_tables: set[str] = field(default_factory=set)
+    unread_calls: list[UnreadCall] = field(default_factory=list)
     files: int = 0
 
 
@@ -293,6 +311,24 @@ class LiveDatabase:
     heads: tuple[str, ...] | None = None  # None: it has no version table
 
 
+@dataclass(frozen=True, slots=True)
+class TableFilter:
+    """Which tables are compared between models, migrations and databases:
+    the `exclude-tables` and `include-schemas` settings, which mirror the
+    `include_object`/`include_name` filters people put in env.py."""
+
+    exclude_tables: tuple[str, ...] = ()  # globs on `name` or `schema.name`
+    include_schemas: tuple[str, ...] | None = None  # None: every schema
+
+    def compares(self, name: str, schema: str | None) -> bool:
+        from fnmatch import fnmatchcase
+
+        if self.include_schemas is not None and schema is not None and schema not in self.include_schemas:
+            return False
+        qualified = table_key(name, schema)
+        return not any(fnmatchcase(name, p) or fnmatchcase(qualified, p) for p in self.exclude_tables)
+
+
 @dataclass(slots=True)
 class Facts:
     """Everything the rules see."""
@@ -307,3 +343,4 @@ class Facts:
     replayed: LiveDatabase | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    table_filter: TableFilter = field(default_factory=TableFilter)

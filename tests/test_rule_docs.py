@@ -7,6 +7,7 @@ project (a PostgreSQL one, read statically):
 - ``python model``: the body of the model class ``User`` (table ``users``);
   an integer ``id`` primary key is added when the block defines no ``id``.
 - ``python module``: the models module, above the class.
+- ``python class``: the models module, after the class (more model classes).
 - ``python migration``: the body of ``upgrade()`` in revision
   ``5d6e7f8a9b0c`` (``Create Date: 2026-12-03 17:38:59.120849``), after the
   base revision ``3f2a9c1b7d4e``, which creates ``users (id, email)`` and
@@ -39,7 +40,7 @@ from migration_audit.engine import audit
 from migration_audit.rules import RULES
 from migration_audit.rules.docs import SECTIONS, rule_doc
 
-KINDS = {"python model", "python module", "python migration", "python revision", "python env", "toml",
+KINDS = {"python model", "python module", "python class", "python migration", "python revision", "python env", "toml",
          "sql database"}
 BASE = "3f2a9c1b7d4e"
 BASE_BODY = """
@@ -81,7 +82,8 @@ def _project(root: Path, blocks: list[tuple[str, str]]) -> tuple[Path, str | Non
         "class User(Base):\n    __tablename__ = \"users\"\n"
         + ("" if any(line.startswith("id ") for line in body.splitlines()) else
            "    id = Column(Integer, primary_key=True)\n")
-        + textwrap.indent(body or "pass\n", "    "))
+        + textwrap.indent(body or "pass\n", "    ")
+        + "".join(f"\n\n{c}" for c in by_kind.get("python class", [])))
     (versions / f"{BASE}_base.py").write_text(revision_file(BASE, None, BASE_BODY))
     heads = [BASE]
     if "python migration" in by_kind:

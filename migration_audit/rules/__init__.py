@@ -15,6 +15,8 @@ from migration_audit.rules.ma0xx_tool import (
     RevisionGraphBroken,
     UnusedIgnore,
 )
+from migration_audit.rules.ma020_table_not_created_by_migrations import TableNotCreatedByMigrations
+from migration_audit.rules.ma021_migration_call_not_analysed import MigrationCallNotAnalysed
 from migration_audit.rules.ma101_constant_default_on_key import ConstantDefaultOnKey
 from migration_audit.rules.ma102_literal_uuid_server_default import LiteralUuidServerDefault
 from migration_audit.rules.ma103_frozen_per_row_value import FrozenPerRowValue
@@ -41,6 +43,8 @@ def _registry() -> dict[str, type[Rule]]:
         MetadataNotFound,
         ReplayFailed,
         UnusedIgnore,
+        TableNotCreatedByMigrations,
+        MigrationCallNotAnalysed,
         ConstantDefaultOnKey,
         LiteralUuidServerDefault,
         FrozenPerRowValue,

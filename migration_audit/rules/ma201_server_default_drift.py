@@ -7,7 +7,7 @@ from pathlib import Path
 
 from migration_audit.facts import Facts, Location, TableFact
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule, differing_server_defaults, shown_server_default
+from migration_audit.rules.base import Rule, differing_server_defaults, same_table, shown_server_default
 
 
 def _where(loc: Location | None, root: Path) -> str:
@@ -69,15 +69,15 @@ class ServerDefaultDrift(Rule):
             other, dialect, how = replayed.schema, replayed.dialect, f" when applied to {replayed.shown_url}"
 
             def skip(t: TableFact) -> bool:
-                return False
+                return not facts.table_filter.compares(t.name, t.schema)
         else:
             other, dialect, how = history.head_schema, facts.dialect, ""
 
             def skip(t: TableFact) -> bool:
-                return t.name in history.opaque_tables
+                return t.name in history.opaque_tables or not facts.table_filter.compares(t.name, t.schema)
         for table, col, model_sd, chain_col, chain_sd in differing_server_defaults(facts.models, other, dialect, skip):
             obj = f"{table.key}.{col.name}"
-            static_table = history.head_schema.get(table.name, table.schema)
+            static_table = same_table(history.head_schema, table)
             static = static_table.columns.get(col.name) if static_table is not None else None
             if static is not None:
                 chain_col = static  # the static replay knows where the default was written

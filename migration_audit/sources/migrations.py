@@ -61,11 +61,12 @@ def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None 
             Diagnostic(
                 "MA001",
                 f"cannot read migration {path.name}: {exc.message}",
-                "fix the file so that Python can parse it; Alembic will fail on it too",
+                f"run migration-audit with Python {exc.newer[1]} or newer, as the project does; the rest of the "
+                "audit ran" if exc.newer else "fix the file so that Python can parse it; Alembic will fail on it too",
                 Location(path, exc.line, exc.column),
             )
         )
-        return None
+        return _unparsed_revision(path, data) if exc.newer else None
     header: dict[str, tuple[ast.AST, ast.expr]] = {}
     for node in module_level(src.tree.body):
         if isinstance(node, ast.Assign):
@@ -166,6 +167,45 @@ def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None 
         created=parse_timestamp(created.group(1)) if created else None,
     )
     revision.ops = UpgradeReader(src).read()
+    return revision
+
+
+_HEADER_LINE = re.compile(
+    r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]+)?=\s*(.+?)\s*(?:#.*)?$", re.MULTILINE)
+_OP_TABLE = re.compile(r"""\b(?:op|batch_op)\.\w+\(\s*["'](\w+)["']""")
+
+
+def _unparsed_revision(path: Path, data: bytes | None) -> Revision | None:
+    """A revision this Python cannot parse (syntax of a newer release, already
+    reported): its place in the graph, from its header lines read as text,
+    so that its children are not orphans; no operations, and the tables its
+    `op.*` calls name are left out of comparisons rather than guessed."""
+    try:
+        text = (data if data is not None else path.read_bytes()).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    header: dict[str, object] = {}
+    line_of: dict[str, int] = {}
+    for m in _HEADER_LINE.finditer(text):
+        try:
+            header[m.group(1)] = ast.literal_eval(m.group(2))
+        except (ValueError, SyntaxError):
+            return None
+        line_of[m.group(1)] = text.count("\n", 0, m.start()) + 1
+    rev = header.get("revision")
+    if rev is None:
+        legacy = _LEGACY_REV.match(path.name)
+        rev = legacy.group(1) if legacy else None
+    down = _as_tuple(header.get("down_revision"))
+    if not isinstance(rev, str) or not rev or down is None or "down_revision" not in header:
+        return None
+    labels, depends = _as_tuple(header.get("branch_labels")), _as_tuple(header.get("depends_on"))
+    from migration_audit.sources import ops
+
+    revision = Revision(rev, down, path, Location(path, line_of.get("revision", 1), 1), labels or (),
+                        depends or (), refs_unknown=labels is None or depends is None)
+    tables = tuple(sorted(set(_OP_TABLE.findall(text))))
+    revision.ops = [ops.Opaque(f"{path.name} could not be parsed", Location(path, 1, 1), tables)]
     return revision
 
 

@@ -139,6 +139,16 @@ def _detail(exc: BaseException) -> str:
 
 def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Location) -> Diagnostic:
     message, how = f"{what}: {_detail(exc)}", _HOW
+    if isinstance(exc, SyntaxError) and exc.text:
+        from migration_audit.sources.syntax import newer_syntax, running
+
+        newer = newer_syntax(exc.text)
+        if newer is not None:
+            name = Path(exc.filename).name if exc.filename else "a model module"
+            message = (f"{what}: {name} uses {newer[0]}, syntax of Python {newer[1]}, and this is Python "
+                       f"{running()}")
+            how = (f"run migration-audit with Python {newer[1]} or newer, as the project does; meanwhile the "
+                   "migration rules ran")
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         # Say where it was looked for: usually a dependency that is not
         # installed in this Python, or the project's package outside the path.

@@ -146,6 +146,18 @@ class Opaque:
     tables: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(slots=True)
+class HelperCall:
+    """A call to a function the migration imports (project code): not
+    imported, not read. ``tables`` are the string arguments, which may name
+    the tables it changes."""
+
+    function: str
+    what: str
+    location: Location
+    tables: tuple[str, ...] = field(default_factory=tuple)
+
+
 Op = (
     CreateTable
     | DropTable
@@ -159,4 +171,5 @@ Op = (
     | Backfill
     | WriteRows
     | Opaque
+    | HelperCall
 )

@@ -14,6 +14,7 @@ from migration_audit.facts import (
     ServerDefaultSet,
     TableFact,
     UniqueFact,
+    UnreadCall,
     table_key,
 )
 from migration_audit.sources import ops
@@ -88,6 +89,7 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
                 primary_key=op.primary_key,
                 uniques=list(op.uniques),
                 location=op.location,
+                created_by=revision,
             )
             tables[table.key] = table
             history.created_in.add((revision, table.key))
@@ -174,6 +176,9 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
             )
         case ops.Opaque():
             history.opaque_tables.update(op.tables)
+        case ops.HelperCall():
+            history.opaque_tables.update(op.tables)
+            history.unread_calls.append(UnreadCall(revision, op.function, op.what, op.location, op.tables))
 
 
 def _keyed_by_end(history: MigrationHistory, defaults_from: int, backfills_from: int) -> None:
