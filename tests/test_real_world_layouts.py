@@ -253,3 +253,181 @@ def test_metadata_callable_returning_something_else(project: Project) -> None:
     [d] = [d for d in result.facts.diagnostics if d.code == "MA002" and "app.factory" in d.message]
     assert d.message.endswith("TypeError: app.factory:make returned an object of type int, not a MetaData, a declarative base, "
                               "a Flask-SQLAlchemy db or a Flask app that has one")
+
+
+def _shown(result, root: Path) -> list[tuple[str, str | None, str, int, str]]:  # type: ignore[no-untyped-def]
+    return [(f.code, f.object, f.location.shown_path(root), f.location.line, str(f.severity)) for f in result.findings]
+
+
+def test_create_all_and_stamp_baseline_is_info_once_per_table() -> None:
+    """fixtures/projects/stamp_baseline: the first revision is empty (the
+    tables came from create_all + stamp); the chain only adds contacts.plan
+    and sets contacts.score's default. teams and contacts are reported once,
+    as info; only contacts.plan, which the chain defines, is drift."""
+    root = FIXTURES / "stamp_baseline"
+    result = audit(root, Overrides(), [], [])
+    assert _shown(result, root) == [
+        ("MA020", "teams", "crm/models.py", 11, "info"),
+        ("MA020", "contacts", "crm/models.py", 17, "info"),
+        ("MA201", "contacts.plan", "crm/models.py", 19, "warning"),
+    ]
+    assert result.findings[1].message == (
+        "contacts: no migration creates this table; the migrations only alter it (plan, score), so it was made "
+        "another way, such as `metadata.create_all()` followed by `alembic stamp`; only the columns they define are "
+        "compared with the model")
+
+
+def test_table_created_then_renamed_or_dropped_is_not_a_baseline_table(project: Project) -> None:
+    project.models(BASE + "\n\nimport sqlalchemy as sa\n\n\nclass Team(Base):\n    __tablename__ = 'teams'\n"
+                   "    id = sa.Column(sa.Integer, primary_key=True)\n", "app/models.py")
+    project.write("migrations/env.py", ENV_PY.format(imports="from app.models import Base", target="Base.metadata"))
+    project.revision("a1", None, "op.create_table('teams', sa.Column('id', sa.Integer(), primary_key=True))")
+    assert project.findings(select=["MA020"]) == []
+    project.revision("b2", "a1", "op.rename_table('teams', 'squads')")
+    assert project.findings(select=["MA020"]) == []
+    project.revision("c3", "b2", "op.create_table('other', sa.Column('id', sa.Integer(), primary_key=True))")
+    (project.root / "migrations/versions/a1.py").write_text(revision_file("a1", None, "pass"))
+    assert project.findings(select=["MA020"]) == [("MA020", "teams", "app/models.py", 13)]
+
+
+def test_project_helper_calls_are_info_and_their_tables_are_not_guessed() -> None:
+    """fixtures/projects/helper_calls: create_audited_table() and
+    add_timestamps() from shop.migration_utils (which raises if imported).
+    refunds.reason really differs ('other' / 'unknown'), but add_timestamps
+    may change refunds: it is left out rather than guessed."""
+    root = FIXTURES / "helper_calls"
+    result = audit(root, Overrides(), [], [])
+    assert _shown(result, root) == [
+        ("MA021", "shop.migration_utils.create_audited_table", "migrations/versions/1f2e3d4c5b6a_orders.py", 20, "info"),
+        ("MA021", "shop.migration_utils.add_timestamps", "migrations/versions/1f2e3d4c5b6a_orders.py", 21, "info"),
+    ]
+    assert [f.message for f in result.findings] == [
+        "revision 1f2e3d4c5b6a calls create_audited_table() from shop.migration_utils, which migration-audit does "
+        "not import or read: what it does to the schema was not analysed; orders is left out of the drift comparison",
+        "revision 1f2e3d4c5b6a calls add_timestamps() (2 calls) from shop.migration_utils, which migration-audit does "
+        "not import or read: what it does to the schema was not analysed; orders, refunds are left out of the drift "
+        "comparison",
+    ]
+
+
+@pytest.mark.parametrize(("call", "reported"), [
+    ("helpers.add_audit_columns('users')", True),  # import app.helpers as helpers
+    ("add_audit_columns('users')", True),
+    ("logging.getLogger('x')", False),  # standard library
+    ("sa.Table('users', sa.MetaData())", False),
+    ("op.get_bind().execute(sa.text('SELECT 1'))", False),
+    ("local_helper()", False),  # defined in the migration: read inline
+    ("print('x')", False),
+])
+def test_which_calls_are_project_helpers(project: Project, call: str, reported: bool) -> None:
+    header = ("\nimport logging\nimport app.helpers as helpers\nfrom app.helpers import add_audit_columns\n\n\n"
+              "def local_helper():\n    pass\n")
+    project.revision("a1", None, call, header=header)
+    got = [f.object for f in project.audit(select=["MA021"], models_load=False).findings]
+    assert got == (["app.helpers.add_audit_columns"] if reported else [])
+
+
+def test_orm_classes_inside_migrations_are_not_models_but_a_frozen_backfill_is() -> None:
+    """fixtures/projects/orm_in_migration: the ORM snapshot in revision
+    2a3b4c5d6e7f has `default=datetime.utcnow()` and
+    `default=secrets.token_hex(16)` and is silent; revision 3c4d5e6f7a8b writes
+    one `str(uuid.uuid4())` into the unique public_id of every row (MA302),
+    and one datetime.utcnow() into imported_at, which is no key (silent)."""
+    root = FIXTURES / "orm_in_migration"
+    result = audit(root, Overrides(), [], [])
+    assert _shown(result, root) == [
+        ("MA302", "orders.public_id", "migrations/versions/3c4d5e6f7a8b_import_batch.py", 23, "error")]
+    assert result.findings[0].message.startswith(
+        "orders.public_id (unique): migration 3c4d5e6f7a8b writes batch, computed once (it calls uuid.uuid4() one "
+        "time), into every existing row")
+
+
+@pytest.mark.parametrize(("body", "reported"), [
+    ("t = sa.table('orders', sa.column('ref'))\nop.execute(t.update().values(ref=str(uuid.uuid4())))", True),
+    ("op.execute(sa.table('orders', sa.column('ref')).update().values(ref='x'))", True),
+    ("t = sa.table('orders', sa.column('ref'))\nop.execute(t.update().where(t.c.id == 1).values(ref='x'))", False),
+    ("t = sa.table('orders', sa.column('ref'))\nop.execute(t.update().values(ref=sa.func.gen_random_uuid()))", False),
+    ("t = sa.table('orders', sa.column('note'))\nop.execute(t.update().values(note=str(uuid.uuid4())))", False),
+])
+def test_update_values_backfill(project: Project, body: str, reported: bool) -> None:
+    project.revision("a1", None, "op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True), "
+                     "sa.Column('ref', sa.String(36), unique=True), sa.Column('note', sa.String(36)))")
+    project.revision("b2", "a1", body, header="\nimport uuid\n")
+    got = [f.object for f in project.audit(select=["MA302"], models_load=False).findings]
+    assert got == (["orders.ref"] if reported else [])
+
+
+def test_revision_ids_come_from_the_files_not_their_names() -> None:
+    """fixtures/projects/revision_files: `2019_05_01_initial.py` is
+    3e5c1a2b9d7f, `0002_contacts.py` is 0002, a dated template, a legacy
+    file named by its id with no `revision =`, an `__init__.py` (skipped,
+    as Alembic does) and `_helpers.py` (no revision: Alembic refuses the
+    directory, MA001)."""
+    root = FIXTURES / "revision_files"
+    result = audit(root, Overrides(), [], [])
+    assert result.facts.migrations.order == ["3e5c1a2b9d7f", "0002", "a1b2c3d4e5f6", "4f5e6d7c8b9a"]  # type: ignore[union-attr]
+    assert _shown(result, root) == [("MA001", None, "migrations/versions/_helpers.py", 1, "error")]
+
+
+def test_syntax_newer_than_this_python_names_the_construct(tmp_path: Path) -> None:
+    import sys
+
+    from migration_audit.sources.syntax import newer_syntax
+
+    assert newer_syntax('    except ValueError, TypeError:') == (
+        ("`except A, B:` without parentheses", "3.14") if sys.version_info < (3, 14) else None)
+    assert newer_syntax('x = f"{d["k"]}"') == (
+        ("an f-string that reuses its quote inside `{...}`", "3.12") if sys.version_info < (3, 12) else None)
+    assert newer_syntax("type Rows = list[int]") == (
+        ("the `type` statement", "3.12") if sys.version_info < (3, 12) else None)
+    assert newer_syntax("def first[T](xs: list[T]) -> T:") == (
+        ("a generic function (`def name[T](...)`)", "3.12") if sys.version_info < (3, 12) else None)
+    assert newer_syntax("x = = 1") is None
+    if sys.version_info >= (3, 14):
+        return
+    root = FIXTURES / "newer_syntax"
+    result = audit(root, Overrides(), [], [])
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert [(f.code, f.location.shown_path(root), f.location.line, f.message) for f in result.findings] == [
+        ("MA002", "crm/models.py", 15, "cannot load model metadata crm.models:Base.metadata: models.py uses a "
+         f"template string (`t\"...\"`), syntax of Python 3.14, and this is Python {here}"),
+        ("MA001", "migrations/versions/6b7c8d9e0f1a_contact_name.py", 19, "cannot read migration "
+         f"6b7c8d9e0f1a_contact_name.py: it uses `except A, B:` without parentheses, syntax of Python 3.14, and this "
+         f"is Python {here}"),
+        ("MA301", "migrations/versions/7c8d9e0f1a2b_contact_email.py", 13, result.findings[2].message),
+    ]
+    # the unreadable revision keeps its place: its child is no orphan (no MA003)
+    assert result.facts.migrations.order == ["5a6b7c8d9e0f", "6b7c8d9e0f1a", "7c8d9e0f1a2b"]  # type: ignore[union-attr]
+
+
+def test_schema_qualified_tables_and_env_py_filters() -> None:
+    """fixtures/projects/schemas_filters: billing.invoices drifts; users is
+    `public.users` in the model and `users` in the chain (the same table);
+    celery_* and the reporting schema are left out by exclude-tables and
+    include-schemas, as env.py's include_object/include_name do."""
+    root = FIXTURES / "schemas_filters"
+    result = audit(root, Overrides(), [], [])
+    assert _shown(result, root) == [
+        ("MA201", "billing.invoices.status", "ledger/models.py", 20, "warning"),
+        ("MA020", "settings", "ledger/models.py", 37, "info"),
+    ]
+
+
+def test_table_filter() -> None:
+    from migration_audit.facts import TableFilter
+
+    f = TableFilter(("celery_*", "audit.*", "spatial_ref_sys"), ("public", "billing"))
+    assert [f.compares(n, s) for n, s in [
+        ("celery_taskmeta", None), ("log", "audit"), ("spatial_ref_sys", "public"), ("users", None),
+        ("users", "public"), ("invoices", "billing"), ("daily", "reporting")]] == [
+        False, False, False, True, True, True, False]
+    assert TableFilter().compares("anything", "any_schema")
+
+
+def test_filter_settings_must_be_strings(project: Project) -> None:
+    project.write("pyproject.toml", "[tool.migration-audit]\nexclude-tables = [1]\n")
+    with pytest.raises(UsageError, match="exclude-tables must be a string or a list of strings"):
+        load_project(project.root, Overrides())
+    project.write("pyproject.toml", '[tool.migration-audit]\nexclude-tables = "celery_*"\ninclude-schemas = []\n')
+    p = load_project(project.root, Overrides())
+    assert (p.exclude_tables, p.include_schemas) == (["celery_*"], [])
