@@ -431,3 +431,48 @@ def test_filter_settings_must_be_strings(project: Project) -> None:
     project.write("pyproject.toml", '[tool.migration-audit]\nexclude-tables = "celery_*"\ninclude-schemas = []\n')
     p = load_project(project.root, Overrides())
     assert (p.exclude_tables, p.include_schemas) == (["celery_*"], [])
+
+
+def test_large_history_with_squashed_base_branches_and_merges(project: Project) -> None:
+    """600 revisions: a squashed initial migration creating 40 tables, then
+    a chain in which every 50th revision forks into two branches that the
+    next one merges; one planted literal UUID server default and one model
+    change, and nothing else."""
+    import time
+
+    tables = [f"t{i:02d}" for i in range(40)]
+    cols = ", ".join(f"sa.Column('c{j}', sa.String(40), server_default='v{j}')" for j in range(5))
+    squashed = "\n".join(f"op.create_table({t!r}, sa.Column('id', sa.Integer(), primary_key=True), {cols})"
+                         for t in tables)
+    project.revision("r0000", None, squashed, name="r0000_squashed_initial")
+    prev = "r0000"
+    n = 1
+    while n < 600:
+        rev = f"r{n:04d}"
+        table = tables[n % 40]
+        if n % 50 == 0:
+            a, b, merge = f"{rev}a", f"{rev}b", f"{rev}m"
+            project.revision(a, prev, f"op.add_column({table!r}, sa.Column('x{n}', sa.Integer()))")
+            project.revision(b, prev, f"op.add_column({table!r}, sa.Column('y{n}', sa.Integer()))")
+            project.revision(merge, (a, b), "pass")
+            prev, n = merge, n + 3
+            continue
+        body = f"op.alter_column({table!r}, 'c{n % 5}', server_default='v{n % 5}')"
+        if n == 457:
+            body = f"op.alter_column({table!r}, 'c1', server_default='0b0c6f9e-3d1f-4c5e-9a3b-7f1e2d3c4b5a')"
+        project.revision(rev, prev, body)
+        prev, n = rev, n + 1
+    model_cols = "\n".join(f"    c{j} = sa.Column(sa.String(40), server_default='v{j}')" for j in range(5))
+    project.models(BASE + "\n\nimport sqlalchemy as sa\n\n" + "".join(
+        f"\n\nclass T{t}(Base):\n    __tablename__ = {t!r}\n    id = sa.Column(sa.Integer, primary_key=True)\n"
+        + model_cols.replace("server_default='v3'", "server_default='changed'" if t == "t07" else "server_default='v3'")
+        + "\n" for t in tables), "app/models.py")
+    started = time.perf_counter()
+    result = project.audit(select=["MA0", "MA1", "MA2", "MA3"])
+    took = time.perf_counter() - started
+    history = result.facts.migrations
+    assert history is not None and len(history.revisions) == 600 and len(history.heads) == 1
+    # t17.c1: the literal UUID (MA102, in the migration) also differs from the model's 'v1' (MA201)
+    assert [(f.code, f.object) for f in result.findings] == [
+        ("MA201", "t07.c3"), ("MA201", "t17.c1"), ("MA102", "t17.c1")]
+    assert took < 60, f"{took:.1f}s for 600 revisions"
