@@ -267,6 +267,7 @@ class UnreadCall:
     call: str  # the function as written: ``add_audit_columns``, ``helpers.add``
     location: Location
     tables: tuple[str, ...] = ()  # its string arguments: tables it may change, left out of comparisons
+    source: str = ""  # the module (or module object) it comes from: `app.db.helpers`
 
 
 @dataclass(slots=True)

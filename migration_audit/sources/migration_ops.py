@@ -91,7 +91,7 @@ class UpgradeReader:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
             if isinstance(call, ast.Call):
-                yield from self._call(call, batches)
+                yield from self._call(call, batches, for_effect=True)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
             self._assign(stmt)
             yield from self._call(stmt.value, batches)
@@ -180,7 +180,8 @@ class UpgradeReader:
             return func.attr
         return None
 
-    def _call(self, call: ast.Call, batches: dict[str, tuple[str, str | None]]) -> Iterator[ops.Op]:
+    def _call(self, call: ast.Call, batches: dict[str, tuple[str, str | None]],
+              for_effect: bool = False) -> Iterator[ops.Op]:
         func = call.func
         method = self._op_method(func)
         if method is not None:
@@ -206,21 +207,31 @@ class UpgradeReader:
             return
         if self._may_write_rows(func):
             yield ops.WriteRows(None, None, None, f"{self.src.segment(call, 60)}", self.src.loc(call))
-            helper = self._helper(func)
+            helper = self._helper(func) if for_effect else None
             if helper is not None:
                 names = tuple(s for s in (str_arg(a) for a in call.args) if s)
-                yield ops.HelperCall(helper, self.src.segment(func, 60), self.src.loc(call), names)
+                base = func
+                while isinstance(base, ast.Attribute):
+                    base = base.value
+                imported = self.imports.names[base.id]  # type: ignore[union-attr]
+                source = imported.rsplit(".", 1)[0] if isinstance(func, ast.Name) else imported
+                yield ops.HelperCall(helper, self.src.segment(func, 60), self.src.loc(call), names, source)
 
     def _helper(self, func: ast.AST) -> str | None:
         """The qualified name of a function imported from outside the
-        standard library and the libraries a migration uses: project code."""
+        standard library and the libraries a migration uses, called as a
+        statement (for what it does, as a helper that creates tables is):
+        project code, or a library's schema helper."""
         if isinstance(func, ast.Attribute) and func.attr in _ROW_WRITING_METHODS:
             return None
+        base = func
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if not isinstance(base, ast.Name) or base.id not in self.imports.names:
+            return None  # a local object (`inspector.get_columns()`), a builtin
         q = self.imports.qualify(func)
-        if q is None or (isinstance(func, ast.Name) and func.id not in self.imports.names):
-            return None
-        root = q.split(".")[0]
-        if root in _LIBRARY_ROOTS or root in sys.stdlib_module_names:
+        root = q.split(".")[0] if q else ""
+        if not q or root in _LIBRARY_ROOTS or root in sys.stdlib_module_names:
             return None
         return q
 

@@ -156,6 +156,7 @@ class HelperCall:
     what: str
     location: Location
     tables: tuple[str, ...] = field(default_factory=tuple)
+    source: str = ""  # what the migration imported it from: a module, or an object of one
 
 
 Op = (

@@ -178,7 +178,8 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
             history.opaque_tables.update(op.tables)
         case ops.HelperCall():
             history.opaque_tables.update(op.tables)
-            history.unread_calls.append(UnreadCall(revision, op.function, op.what, op.location, op.tables))
+            history.unread_calls.append(UnreadCall(revision, op.function, op.what, op.location, op.tables,
+                                                  op.source))
 
 
 def _keyed_by_end(history: MigrationHistory, defaults_from: int, backfills_from: int) -> None:
