@@ -106,6 +106,12 @@ def find_package_dir(package: str, search: list[Path]) -> Path | None:
     return None
 
 
+# Folders that hold a package named by a `package:folder` location, found
+# while loading one project: Alembic imports that package, so the models can
+# import it too (a src layout whose alembic.ini lives inside the package).
+_PACKAGE_BASES: list[Path] = []
+
+
 def _resolve_location(value: str, base: Path, search: list[Path]) -> Path:
     """A script/version location: a path, or Alembic's ``package:folder``
     (every further ``:`` is a path separator)."""
@@ -118,6 +124,7 @@ def _resolve_location(value: str, base: Path, search: list[Path]) -> Path:
                     f"script location {value!r}: cannot find package {package!r} "
                     f"(looked in {', '.join(dict.fromkeys(str(s) for s in search))} and sys.path)"
                 )
+            _PACKAGE_BASES.append(Path(*found.parts[: len(found.parts) - len(package.split("."))]))
             return found.joinpath(*[r for part in rest for r in part.split("/") if r])
     path = Path(value)
     return path if path.is_absolute() else (base / path)
@@ -328,6 +335,7 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         raise UsageError(f"{path}: no such file or directory")
     root, ini = _find_ini(path)
     project = Project(root=root)
+    _PACKAGE_BASES.clear()
     pyproject = root / "pyproject.toml"
     tool_alembic, tool_audit = _read_pyproject(pyproject)
 
@@ -363,6 +371,9 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         project.version_locations = [project.script_location / "versions"]
     if not project.sys_paths:
         project.sys_paths = [root]
+    for folder in dict.fromkeys(_PACKAGE_BASES):
+        if folder not in project.sys_paths and str(folder) not in sys.path:
+            project.sys_paths.append(folder)
 
     chosen = overrides.dialect or str(tool_audit.get("dialect") or "")
     if chosen:

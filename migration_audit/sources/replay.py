@@ -257,8 +257,11 @@ class _NotNullWatch:
                 key = self._key(table, op.table, op.schema)
                 col = None if table is None else table.columns.get(op.column) or next(
                     (c for n, c in table.columns.items() if n.lower() == op.column.lower()), None)
-                if col is not None and not col.nullable:
-                    return  # already NOT NULL: nothing changes
+                if col is None or not col.nullable:
+                    # already NOT NULL: nothing changes; or a column the chain
+                    # never defined (a create_all + stamp baseline): whether
+                    # it was nullable, or holds NULLs, is unknown
+                    return
                 h.not_null_set.append(NotNullSet(
                     revision, table.name if table else op.table, table.schema if table else op.schema, op.column,
                     "alter", op.location, self._filled(revision, table, key, op.column.lower()),
