@@ -34,7 +34,7 @@ class UsageError(Exception):
 CONFIG_KEYS = {
     "metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore",
     "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude", "exclude-tables",
-    "include-schemas",
+    "include-schemas", "recursive-version-locations",
 }
 FAIL_ON = ("error", "warning", "never")
 
@@ -369,6 +369,11 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         raise UsageError(f"script location {project.script_location} is not a directory")
     if not project.version_locations:
         project.version_locations = [project.script_location / "versions"]
+    if "recursive-version-locations" in tool_audit:
+        value = tool_audit["recursive-version-locations"]
+        if not isinstance(value, bool):
+            raise UsageError(f"{pyproject}: [tool.migration-audit] recursive-version-locations must be true or false")
+        project.recursive_version_locations = value
     if not project.sys_paths:
         project.sys_paths = [root]
     for folder in dict.fromkeys(_PACKAGE_BASES):

@@ -517,3 +517,27 @@ def test_package_script_location_puts_the_package_on_the_import_path(tmp_path: P
     assert p.sys_paths == [root, tmp_path / "repo" / "src"]
     result = audit(root, Overrides(), ["MA101"], [])
     assert [(f.code, f.object) for f in result.findings] == [("MA101", "widgets.id")]
+
+
+def test_revisions_in_unread_subfolders_are_reported(project: Project) -> None:
+    """One folder per release, added to version_locations by the project's
+    own command line at run time: say so, and read them when configured."""
+    project.revision("base1", None, "pass")
+    for folder, rev, down in (("2024.1/expand", "e1", "base1"), ("2024.1/contract", "c1", "base1"),
+                              ("2024.2/expand", "e2", "e1")):
+        project.write(f"migrations/versions/{folder}/{rev}_x.py", revision_file(rev, down, "pass"))
+    project.write("migrations/versions/helpers/util.py", "def f():\n    pass\n")  # not a revision
+    result = project.audit(select=["MA0"], models_load=False)
+    [d] = [f for f in result.findings if f.code == "MA022"]
+    assert d.message == (
+        "3 revision files in subfolders of the version location (2024.1/contract, 2024.1/expand, 2024.2/expand) were "
+        "not read: Alembic reads subfolders only with recursive_version_locations = true, or when version_locations "
+        "names them")
+    assert d.location.shown_path(project.root) == "migrations/versions/2024.1/contract/c1_x.py"
+    project.write("pyproject.toml", "[tool.migration-audit]\nrecursive-version-locations = true\n")
+    result = project.audit(select=["MA0"], models_load=False)
+    assert sorted(result.facts.migrations.revisions) == ["base1", "c1", "e1", "e2"]  # type: ignore[union-attr]
+    assert [f.code for f in result.findings if f.code == "MA022"] == []
+    project.write("pyproject.toml", "[tool.migration-audit]\nrecursive-version-locations = 1\n")
+    with pytest.raises(UsageError, match="recursive-version-locations must be true or false"):
+        load_project(project.root, Overrides())

@@ -14,7 +14,8 @@ project (a PostgreSQL one, read statically):
   ``orders (id, public_id)``.
 - ``python revision``: the header of a revision file of its own;
   ``revision``, ``down_revision`` (the base) and ``upgrade()`` are added
-  when the block does not set them.
+  when the block does not set them; a first line ``# in versions/DIR/``
+  puts the file in that subfolder.
 - ``python env``: replaces the ``target_metadata = ...`` line of env.py.
 - ``toml``: pyproject.toml.
 - ``sql database``: run on an SQLite database stamped at head, which the
@@ -100,7 +101,11 @@ def _project(root: Path, blocks: list[tuple[str, str]]) -> tuple[Path, str | Non
             text += f'down_revision = "{BASE}"\n'
         if "def upgrade" not in text:
             text += "\n\ndef upgrade():\n    pass\n"
-        (versions / f"rev{n}.py").write_text("from alembic import op\nimport sqlalchemy as sa\n\n" + text)
+        folder = versions
+        if header.startswith("# in versions/"):  # a subfolder of versions/
+            folder = root / "migrations" / header.splitlines()[0].removeprefix("# in ").strip()
+            folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"rev{n}.py").write_text("from alembic import op\nimport sqlalchemy as sa\n\n" + text)
     for toml in by_kind.get("toml", []):
         (root / "pyproject.toml").write_text(toml)
     url = None

@@ -13,6 +13,7 @@ from migration_audit.rules.ma0xx_tool import (
     MultipleHeads,
     ReplayFailed,
     RevisionGraphBroken,
+    RevisionsNotRead,
     UnusedIgnore,
 )
 from migration_audit.rules.ma020_table_not_created_by_migrations import TableNotCreatedByMigrations
@@ -45,6 +46,7 @@ def _registry() -> dict[str, type[Rule]]:
         UnusedIgnore,
         TableNotCreatedByMigrations,
         MigrationCallNotAnalysed,
+        RevisionsNotRead,
         ConstantDefaultOnKey,
         LiteralUuidServerDefault,
         FrozenPerRowValue,

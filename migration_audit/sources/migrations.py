@@ -372,6 +372,8 @@ def _read_history(
 ) -> MigrationHistory:
     history = MigrationHistory(script_location=script_location)
     stored = revision_files(version_locations, recursive)
+    if not recursive:
+        _note_unread_subfolders(version_locations, diagnostics)
     files = stored + extra_files
     history.files = len(files)
     cached = cache.RevisionCache(str(script_location.resolve())) if cache.enabled() and stored else None
@@ -402,6 +404,50 @@ def _read_history(
     _order(history, diagnostics)
     replay(history)
     return history
+
+
+def _note_unread_subfolders(locations: list[Path], diagnostics: list[Diagnostic],
+                            limit: int = 20000) -> None:
+    """Revision files in subfolders of the version locations, which neither
+    Alembic nor migration-audit reads without recursive_version_locations
+    (projects whose own tooling adds them, one folder per release): say so
+    rather than audit a fraction of the history."""
+    named = {p.resolve() for p in locations}
+    found: dict[Path, int] = {}
+    first: dict[Path, Path] = {}
+    seen = 0
+    for loc in locations:
+        if not loc.is_dir():
+            continue
+        for path in loc.rglob("*.py"):
+            seen += 1
+            if seen > limit:
+                break
+            if path.parent.resolve() in named or "__pycache__" in path.parts or not _REV_FILE.match(path.name):
+                continue
+            try:
+                head = path.read_bytes()[:20000]
+            except OSError:
+                continue
+            if b"down_revision" in head:
+                folder = path.parent.relative_to(loc)
+                found[folder] = found.get(folder, 0) + 1
+                first[folder] = min(first.get(folder, path), path)
+    if not found:
+        return
+    folders = sorted(found)
+    shown = ", ".join(f.as_posix() for f in folders[:3]) + (f" and {len(folders) - 3} more" if len(folders) > 3 else "")
+    total = sum(found.values())
+    diagnostics.append(Diagnostic(
+        "MA022",
+        f"{total} revision file{'s' if total != 1 else ''} in subfolders of the version location{'s' if len(locations) > 1 else ''} "
+        f"({shown}) {'were' if total != 1 else 'was'} not read: Alembic reads subfolders only with "
+        "recursive_version_locations = true, or when version_locations names them",
+        "if your tooling adds them (one folder per release, expand/contract branches), set "
+        "`recursive-version-locations = true` under [tool.migration-audit] in pyproject.toml, or "
+        "recursive_version_locations = true in alembic.ini",
+        Location(first[folders[0]], 1, 1),
+    ))
 
 
 def _read_cached(path: Path, diagnostics: list[Diagnostic], cached: cache.RevisionCache) -> Revision | None:
