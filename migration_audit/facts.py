@@ -47,6 +47,20 @@ class DefaultKind(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class EnumMember:
+    """An Enum member used as a default, carried out of the model import
+    without the project's enum class. SQLAlchemy's Enum type stores
+    ``name``."""
+
+    type_name: str
+    name: str
+    value: object
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}.{self.name}: {self.value!r}>"
+
+
+@dataclass(frozen=True, slots=True)
 class DefaultValue:
     """One default of a column, as one source states it.
 

@@ -541,3 +541,25 @@ def test_revisions_in_unread_subfolders_are_reported(project: Project) -> None:
     project.write("pyproject.toml", "[tool.migration-audit]\nrecursive-version-locations = 1\n")
     with pytest.raises(UsageError, match="recursive-version-locations must be true or false"):
         load_project(project.root, Overrides())
+
+
+@pytest.mark.parametrize(("model_default", "migration_default", "reported"), [
+    ('default=""', 'server_default=""', False),  # added to fill existing rows: the same value for every writer
+    ("default=Method.PASSWORD", 'server_default="PASSWORD"', False),  # an Enum stores the member's name
+    ("default=Method.PASSWORD", 'server_default="LDAP"', True),
+    ('default="x"', 'server_default=""', True),
+    ("", 'server_default=""', True),
+])
+def test_server_default_that_fills_rows_with_the_models_own_default(
+        project: Project, model_default: str, migration_default: str, reported: bool) -> None:
+    """Reduced from mealie: `add_column(..., nullable=False, server_default="")`
+    with the model's `default=""`."""
+    project.models(BASE + "\n\nimport enum\n\nimport sqlalchemy as sa\n\n\nclass Method(enum.Enum):\n"
+                   "    PASSWORD = 'password'\n    LDAP = 'ldap'\n\n\nclass User(Base):\n    __tablename__ = 'users'\n"
+                   "    id = sa.Column(sa.Integer, primary_key=True)\n"
+                   f"    note = sa.Column(sa.String(20), nullable=False, {model_default})\n", "app/models.py")
+    project.write("migrations/env.py", ENV_PY.format(imports="from app.models import Base", target="Base.metadata"))
+    project.revision("a1", None, "op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True))")
+    project.revision("b2", "a1", f"op.add_column('users', sa.Column('note', sa.String(20), nullable=False, "
+                                 f"{migration_default}))")
+    assert [f.object for f in project.audit(select=["MA201"]).findings] == (["users.note"] if reported else [])
