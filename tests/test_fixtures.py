@@ -26,6 +26,8 @@ def test_all_projects_have_expectations() -> None:
 @pytest.mark.parametrize("name", PROJECTS)
 def test_fixture_findings(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     expected = json.loads((FIXTURES / name / "expected.json").read_text())
+    for module in expected.get("requires", []):
+        pytest.importorskip(module)  # a test extra; the oldest-dependencies CI run lacks it
     code = main(["check", str(FIXTURES / name), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     got = [{k: f[k] for k in ("code", "severity", "object", "path", "line", "column")} for f in report["findings"]]
