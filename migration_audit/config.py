@@ -230,6 +230,31 @@ def _read_rule_settings(project: Project, tool_audit: dict[str, object], pyproje
         project.include_schemas = _str_list(tool_audit["include-schemas"], "include-schemas", pyproject)
 
 
+def _from_cwd(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+def _candidates(root: Path, depth: int = 4, limit: int = 3) -> list[Path]:
+    """alembic.ini files with a script_location, and folders holding an
+    env.py beside a versions/ folder, below ``root`` (the project keeps them
+    inside its package, or configures Alembic in code): for the error."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        rel = Path(folder).relative_to(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS and len(rel.parts) < depth)
+        here = Path(folder)
+        if "alembic.ini" in files and here != root and script_sections(here / "alembic.ini"):
+            found.append(here / "alembic.ini")
+        elif "env.py" in files and (here / "versions").is_dir():
+            found.append(here)
+        if len(found) >= limit:
+            break
+    return found
+
+
 def _find_ini(path: Path) -> tuple[Path, Path | None]:
     """(project root, alembic.ini or None) for the PATH argument."""
     if path.is_file():
@@ -361,9 +386,16 @@ def load_project(path: Path, overrides: Overrides) -> Project:
     if overrides.script_location:
         project.script_location = _resolve_location(overrides.script_location, Path.cwd(), search)
     if project.script_location is None:
+        found = _candidates(root) if ini is None or ini.parent == root else []
+        hint = ""
+        if found:
+            shown = [_from_cwd(c) for c in found]
+            hint = "; found " + ", ".join(
+                f"{s} (pass its path)" if c.name == "alembic.ini" else f"{s} (pass `{_from_cwd(root)} --script-location {s}`)"
+                for c, s in zip(found, shown))
         raise UsageError(
             f"{root}: no alembic.ini with a script_location and no [tool.alembic] in pyproject.toml; "
-            "run in an Alembic project folder, pass its path, or pass --script-location"
+            "run in an Alembic project folder, pass its path, or pass --script-location" + hint
         )
     if not project.script_location.is_dir():
         raise UsageError(f"script location {project.script_location} is not a directory")

@@ -563,3 +563,24 @@ def test_server_default_that_fills_rows_with_the_models_own_default(
     project.revision("b2", "a1", f"op.add_column('users', sa.Column('note', sa.String(20), nullable=False, "
                                  f"{migration_default}))")
     assert [f.object for f in project.audit(select=["MA201"]).findings] == (["users.note"] if reported else [])
+
+
+def test_no_alembic_ini_at_the_root_names_what_was_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Alembic configured in code (warehouse), or alembic.ini inside the
+    package (dispatch, neutron): the error says where to point the audit."""
+    root = tmp_path / "repo"
+    (root / "src" / "app" / "migrations" / "versions").mkdir(parents=True)
+    (root / "src" / "app" / "migrations" / "env.py").write_text("target_metadata = None\n")
+    (root / "node_modules" / "x" / "migrations" / "versions").mkdir(parents=True)
+    (root / "node_modules" / "x" / "migrations" / "env.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "repo"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(
+        "pass --script-location; found repo/src/app/migrations (pass `repo --script-location repo/src/app/migrations`)")
+    (root / "src" / "app" / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/migrations\n")
+    assert main(["check", "repo"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(
+        "found repo/src/app/alembic.ini (pass its path), repo/src/app/migrations (pass `repo --script-location "
+        "repo/src/app/migrations`)")
+    assert main(["check", "repo/src/app/alembic.ini"]) == 1  # MA005 only
