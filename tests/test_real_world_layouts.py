@@ -584,3 +584,22 @@ def test_no_alembic_ini_at_the_root_names_what_was_found(tmp_path: Path, monkeyp
         "found repo/src/app/alembic.ini (pass its path), repo/src/app/migrations (pass `repo --script-location "
         "repo/src/app/migrations`)")
     assert main(["check", "repo/src/app/alembic.ini"]) == 1  # MA005 only
+
+
+def test_import_errors_left_behind_by_a_missing_dependency_are_not_reported_again(project: Project) -> None:
+    """Reduced from dispatch: the first import fails on a missing dependency;
+    the next one then fails on the partially initialized module it left."""
+    project.models("import notinstalled_dep\n", "app/config.py")
+    project.models("raise ImportError(\"cannot import name 'LEVEL' from partially initialized module 'app.config'\")\n",
+                   "app/logs.py")
+    project.models(BASE, "app/base.py")
+    project.write("migrations/env.py", ENV_PY.format(
+        imports="import app.config\nimport app.logs\nfrom app.base import Base", target="Base.metadata"))
+    result = project.audit(models_load=False)
+    assert [d.message.split(" (looked")[0] for d in result.facts.diagnostics if d.code == "MA002"] == [
+        "cannot import app.config: ModuleNotFoundError: No module named 'notinstalled_dep'"]
+    # on its own, such an ImportError is reported
+    project.write("app/config.py", "\n")
+    result = project.audit(models_load=False)
+    assert [d.message for d in result.facts.diagnostics if d.code == "MA002"] == [
+        "cannot import app.logs: ImportError: cannot import name 'LEVEL' from partially initialized module 'app.config'"]

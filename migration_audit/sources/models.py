@@ -174,7 +174,15 @@ def load_metadata(
     failed: set[str] = set()
     reported: set[str] = set()  # one finding per root cause (a missing dependency)
 
+    missing: list[str] = []  # dependencies not installed, reported already
+
     def report(exc: BaseException, what: str, where: Location) -> None:
+        if isinstance(exc, ModuleNotFoundError):
+            missing.append(exc.name or "")
+        elif isinstance(exc, ImportError) and missing:
+            # "cannot import name X from partially initialized module": what
+            # the first failed import left behind, not a cause of its own
+            return
         if _detail(exc) not in reported:
             reported.add(_detail(exc))
             diagnostics.append(_failure(exc, what, roots, where))
