@@ -4,6 +4,7 @@ CLI, and later the Alembic hooks and the pytest plugin) calls :func:`audit`."""
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from migration_audit.facts import Diagnostic, Facts, Location, TableFilter
 from migration_audit.findings import Finding
 from migration_audit.rules.ma0xx_tool import UnusedIgnore
 from migration_audit.sources.migrations import read_history
-from migration_audit.sources.model_worker import Request, compare, load_models
+from migration_audit.sources.model_worker import ModelImport, Request, compare, wants_probe
 
 
 @dataclass(slots=True)
@@ -73,13 +74,27 @@ def collect_facts(
                                            else None))
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
-    facts.migrations = read_history(
-        project.script_location,
-        project.version_locations,
-        project.recursive_version_locations,
-        facts.diagnostics,
-        extra_revisions,
-    )
+    importing = None
+    if metadata_objects is None and project.metadata:
+        # The children import the models while this process reads the migrations.
+        roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
+        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
+        sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
+        request = Request(project.metadata, project.import_modules, roots, sys_paths, project.dialect,
+                          fallback, project.root)
+        importing = ModelImport(request, runs=2 if probe else 1, timeout=project.import_timeout)
+    try:
+        facts.migrations = read_history(
+            project.script_location,
+            project.version_locations,
+            project.recursive_version_locations,
+            facts.diagnostics,
+            extra_revisions,
+        )
+    except BaseException:
+        if importing is not None:
+            importing.cancel()
+        raise
     files = facts.migrations.files
     if metadata_objects is not None:
         # Inside an Alembic command: env.py has imported the models already.
@@ -92,13 +107,18 @@ def collect_facts(
         index.module_files = project_module_files(roots)
         facts.models = model_schema(metadata_objects, project.dialect, index, fallback, roots)
         files += len({c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location})
-    elif project.metadata:
-        roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
-        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
-        sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
-        request = Request(project.metadata, project.import_modules, roots, sys_paths, project.dialect,
-                          fallback, project.root)
-        results = load_models(request, runs=2 if probe else 1, timeout=project.import_timeout)
+    elif importing is not None:
+        fallback = importing.request.fallback
+        try:
+            results = [importing.first()]
+            schema = results[0].schema
+            if probe and schema is not None and wants_probe(schema):
+                second = importing.second()
+                if second is not None:
+                    results.append(second)
+                    facts.probed = True
+        finally:
+            importing.cancel()
         seen: set[str] = set()
         for r in results:
             for d in r.diagnostics:

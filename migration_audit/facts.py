@@ -353,6 +353,9 @@ class Facts:
     models: Schema | None = None
     migrations: MigrationHistory | None = None
     variances: list[Variance] = field(default_factory=list)
+    # Whether the models were imported a second time to find variances; not
+    # when every default holding a value is written as a literal.
+    probed: bool = False
     database: LiveDatabase | None = None
     # --replay: the migration chain applied to a scratch database, reflected
     replayed: LiveDatabase | None = None

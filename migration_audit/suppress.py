@@ -141,6 +141,8 @@ def apply(findings: list[Finding], project: Project, files: set[Path], ran: set[
 
 
 def _excluded(path: Path, project: Project) -> bool:
+    if not project.exclude:
+        return False
     shown = Location(path, 1, 1).shown_path(project.root)
     return any(_glob_match(shown, pattern) for pattern in project.exclude)
 

@@ -73,6 +73,31 @@ def test_probe_is_silent_on_deterministic_models(project: Project) -> None:
     assert result.findings == [] and result.facts.variances == []
 
 
+def test_probe_runs_only_when_a_default_was_computed_by_code(project: Project) -> None:
+    project.models(BASE + "    status = sa.Column(sa.String, default='new', server_default=sa.text('0'))\n"
+                          "    seen = sa.Column(sa.DateTime, server_default=sa.func.now(), default=lambda: 1)\n")
+    assert project.audit().facts.probed is False
+    project.models(BASE.replace("class Item", "STATUS = 'new'\n\n\nclass Item")
+                   + "    status = sa.Column(sa.String, default=STATUS)\n")
+    result = project.audit()
+    assert result.facts.probed is True and result.findings == []
+
+
+@pytest.mark.parametrize(("source", "wanted"), [
+    ("'new'", False), ("-1", False), ("(1, 'a')", False), ("sa.text('0')", False), ("text('now()')", False),
+    ("sa.func.now()", False), ("func.coalesce(1, 2)", False), ("sa.literal(3)", False), ("sa.true()", False),
+    ("settings.default_token", True), ("STATUS", True), ("str(uuid.uuid4())", True), ("sa.text(f'{x}')", True),
+    ("sa.text(PREFIX)", True), ("make_default()", True), (None, True), ("not python (", True),
+])
+def test_which_defaults_want_the_probe(source: str | None, wanted: bool) -> None:
+    from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Schema, TableFact
+    from migration_audit.sources.model_worker import wants_probe
+
+    kind = DefaultKind.SQL if source and ("text" in source or "func" in source) else DefaultKind.CONSTANT
+    table = TableFact("t", columns={"c": ColumnFact("c", default=DefaultValue(kind, "x", source=source))})
+    assert wants_probe(Schema(tables={"t": table})) is wanted
+
+
 def test_object_addresses_in_a_repr_are_not_nondeterminism(project: Project) -> None:
     project.models(BASE.replace("class Item(Base):", "class Money:\n    def __init__(self, v):\n        self.v = v\n\n\n"
                                 "class Item(Base):")

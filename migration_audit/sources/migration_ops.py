@@ -62,7 +62,7 @@ class UpgradeReader:
         value = server_default_of(node, self.src, self.imports)
         if value is None or value.kind not in (DefaultKind.OPAQUE, DefaultKind.CONSTANT, DefaultKind.SQL):
             return value
-        p = self._provenance.classify(self.src, node)
+        p = self._provenance.classify(self.src, node, self.imports)
         if p.kind == "per-row":
             return replace(value, frozen_origin=p.origin, frozen_via=p.via, frozen_fixable=False)
         return value

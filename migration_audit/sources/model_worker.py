@@ -13,21 +13,24 @@ computed at import from a nondeterministic source, whatever path it took.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import decimal
 import enum
+import functools
 import os
 import pickle
 import re
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from migration_audit.facts import DefaultValue, Diagnostic, EnumMember, Location, Schema, Variance
+from migration_audit.facts import DefaultKind, DefaultValue, Diagnostic, EnumMember, Location, Schema, Variance
 
 DEFAULT_TIMEOUT = 120.0
 _PLAIN = (str, int, float, bool, bytes, type(None), datetime.datetime, datetime.date, datetime.time,
@@ -102,7 +105,9 @@ def work(request: Request) -> Result:
 
 
 def main(argv: list[str]) -> int:
-    request_path, result_path = argv
+    request_path, result_path = argv[:2]
+    if "--nice" in argv[2:] and hasattr(os, "nice"):
+        os.nice(19)
     with open(request_path, "rb") as fh:
         request: Request = pickle.load(fh)
     # Whatever the project writes to stdout, at any level, lands on stderr.
@@ -120,9 +125,10 @@ def main(argv: list[str]) -> int:
     os._exit(0)
 
 
-def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subprocess.Popen[bytes]:
+def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool, nice: bool = False) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path],
+        [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path,
+         *(["--nice"] if nice else [])],
         cwd=str(cwd),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # the child also points its fd 1 at its stderr
@@ -130,34 +136,73 @@ def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subpr
     )
 
 
-def load_models(request: Request, runs: int = 2, timeout: float = DEFAULT_TIMEOUT) -> list[Result]:
-    """Run ``runs`` children in parallel; each failure is an MA002."""
-    with tempfile.TemporaryDirectory(prefix="migration-audit-") as tmp:
-        request_path = os.path.join(tmp, "request.pickle")
+class ModelImport:
+    """``runs`` children importing the models, started at once so that they
+    work while the parent reads the migrations; :meth:`results` waits."""
+
+    def __init__(self, request: Request, runs: int = 2, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.request = request
+        self.timeout = timeout
+        self._tmp = tempfile.TemporaryDirectory(prefix="migration-audit-")
+        request_path = os.path.join(self._tmp.name, "request.pickle")
         with open(request_path, "wb") as fh:
             pickle.dump(request, fh)
-        procs = []
+        self._deadline = time.monotonic() + timeout
+        self._procs: list[tuple[subprocess.Popen[bytes], str]] = []
         for i in range(runs):
-            result_path = os.path.join(tmp, f"result-{i}.pickle")
-            procs.append((_spawn(request_path, result_path, request.root, quiet=i > 0), result_path))
-        results: list[Result] = []
-        for proc, result_path in procs:
-            try:
-                code = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
+            result_path = os.path.join(self._tmp.name, f"result-{i}.pickle")
+            # The second import is the probe, wanted only when the first one
+            # shows a default computed by code: it runs at low priority, so
+            # that on a small machine it takes only the time left over.
+            self._procs.append((_spawn(request_path, result_path, request.root, quiet=i > 0, nice=i > 0),
+                                result_path))
+
+    def results(self) -> list[Result]:
+        """Each failure is an MA002."""
+        try:
+            return [self._result(proc, path) for proc, path in self._procs]
+        finally:
+            self.cancel()
+
+    def first(self) -> Result:
+        return self._result(*self._procs[0])
+
+    def second(self) -> Result | None:
+        """The probe's import, or None when there is none."""
+        try:
+            return self._result(*self._procs[1]) if len(self._procs) > 1 else None
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the children that still run; remove the exchange files."""
+        for proc, _ in self._procs:
+            if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-                results.append(_failed(request, f"importing the models did not finish within {timeout:g} s "
-                                                f"(an endless loop, or waiting on a network service?)"))
-                continue
-            if not os.path.exists(result_path):
-                results.append(_failed(request, f"the model import ended the process (exit code {code}) "
-                                                "before the metadata could be read; look for os._exit() or a "
-                                                "crash at import time"))
-                continue
-            with open(result_path, "rb") as fh:
-                results.append(pickle.load(fh))
-        return results
+        self._tmp.cleanup()
+
+    def _result(self, proc: subprocess.Popen[bytes], result_path: str) -> Result:
+        # Popen.wait(timeout) sleeps up to 50 ms between looks; the audit
+        # waits on this child, so look every 5 ms.
+        while (code := proc.poll()) is None and time.monotonic() < self._deadline:
+            time.sleep(0.005)
+        if code is None:
+            proc.kill()
+            proc.wait()
+            return _failed(self.request, f"importing the models did not finish within {self.timeout:g} s "
+                                         f"(an endless loop, or waiting on a network service?)")
+        if not os.path.exists(result_path):
+            return _failed(self.request, f"the model import ended the process (exit code {code}) "
+                                         "before the metadata could be read; look for os._exit() or a "
+                                         "crash at import time")
+        with open(result_path, "rb") as fh:
+            return pickle.load(fh)
+
+
+def load_models(request: Request, runs: int = 2, timeout: float = DEFAULT_TIMEOUT) -> list[Result]:
+    """Run ``runs`` children in parallel; each failure is an MA002."""
+    return ModelImport(request, runs, timeout).results()
 
 
 def _failed(request: Request, message: str) -> Result:
@@ -178,6 +223,54 @@ def _shown(value: DefaultValue | None) -> tuple[object, ...]:
     if value is None:
         return (None,)
     return (value.kind, _ADDRESS.sub("", repr(value.value)), value.sql)
+
+
+_SQL_CONSTRUCTORS = frozenset({"text", "literal", "literal_column", "true", "false", "null", "cast"})
+
+
+def _literal(node: ast.expr) -> bool:
+    """Whether the expression gives the same value in every process: a
+    literal, or SQLAlchemy's constructors (``text('0')``, ``func.now()``)
+    applied to literals."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _literal(node.operand)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_literal(e) for e in node.elts)
+    if isinstance(node, ast.Call):
+        path, func = [], node.func
+        while isinstance(func, ast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if isinstance(func, ast.Name):
+            path.append(func.id)
+        constructor = bool(path) and (path[0] in _SQL_CONSTRUCTORS or "func" in path[1:])
+        return (constructor and all(_literal(a) for a in node.args)
+                and all(_literal(k.value) for k in node.keywords))
+    return False
+
+
+def wants_probe(schema: Schema) -> bool:
+    """Whether a second import could show anything: some default holding a
+    value (a constant or SQL) was computed by code the first import ran,
+    not written as a literal in the model."""
+    for table in schema.tables.values():
+        for col in table.columns.values():
+            for value in (col.default, col.server_default, col.onupdate, col.server_onupdate):
+                if value is None or value.kind not in (DefaultKind.CONSTANT, DefaultKind.SQL, DefaultKind.OPAQUE):
+                    continue
+                if value.source is None or not _literal_source(value.source):
+                    return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _literal_source(source: str) -> bool:
+    try:
+        return _literal(ast.parse(source, mode="eval").body)
+    except (SyntaxError, ValueError):
+        return False
 
 
 def compare(first: Schema, second: Schema) -> list[Variance]:

@@ -255,8 +255,8 @@ class _Located:
 
     def provenance(self, *names: str) -> Provenance:
         node = keyword_value(self.call, *names)
-        if node is None or self.src is None or self.modules is None:
-            return UNKNOWN
+        if node is None or self.src is None or self.modules is None or isinstance(node, ast.Constant):
+            return UNKNOWN  # a literal is the same in every process
         return self.modules.classify(self.src, node)
 
 
@@ -394,17 +394,20 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
     for md in metadatas:
         for table in md.tables.values():
             mappers = by_table.get(table, [])
-            fact = TableFact(name=table.name, schema=table.schema)
-            fact.primary_key = tuple(c.name for c in table.primary_key.columns)
+            # Names are SQLAlchemy's quoted_name (a str subclass): facts hold
+            # plain str, so that reading them back needs no SQLAlchemy.
+            fact = TableFact(name=str(table.name), schema=None if table.schema is None else str(table.schema))
+            fact.primary_key = tuple(str(c.name) for c in table.primary_key.columns)
             for cons in table.constraints:
                 if isinstance(cons, UniqueConstraint):
-                    fact.uniques.append(UniqueFact(cons.name if isinstance(cons.name, str) else None,
-                                                   tuple(c.name for c in cons.columns)))
+                    fact.uniques.append(UniqueFact(str(cons.name) if isinstance(cons.name, str) else None,
+                                                   tuple(str(c.name) for c in cons.columns)))
             for idx in table.indexes:
                 if isinstance(idx, Index) and idx.unique:
-                    cols = tuple(c.name for c in idx.columns)
+                    cols = tuple(str(c.name) for c in idx.columns)
                     if cols and len(cols) == len(idx.expressions):
-                        fact.uniques.append(UniqueFact(idx.name if isinstance(idx.name, str) else None, cols, "index"))
+                        fact.uniques.append(UniqueFact(str(idx.name) if isinstance(idx.name, str) else None, cols,
+                                                       "index"))
             table_loc: Location | None = None
             for col in table.columns:
                 mapped = _mapped_by(col, mappers)
@@ -412,8 +415,8 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                 where.modules = modules
                 loc = where.location or fallback
                 table_loc = table_loc or loc
-                fact.columns[col.name] = ColumnFact(
-                    name=col.name,
+                fact.columns[str(col.name)] = ColumnFact(
+                    name=str(col.name),
                     type=_type_name(col, dialect),
                     nullable=bool(col.nullable),
                     primary_key=bool(col.primary_key),

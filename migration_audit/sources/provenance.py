@@ -79,8 +79,9 @@ class ModuleIndex:
         self.search = search
         self._by_path: dict[Path, _Module | None] = {}
 
-    def module(self, path: Path, src: SourceFile | None = None) -> _Module | None:
-        """The module at ``path``, reusing ``src`` when the caller parsed it."""
+    def module(self, path: Path, src: SourceFile | None = None, imports: Imports | None = None) -> _Module | None:
+        """The module at ``path``, reusing ``src`` (and its ``imports``) when
+        the caller has them."""
         if path in self._by_path:
             return self._by_path[path]
         if src is None:
@@ -89,7 +90,7 @@ class ModuleIndex:
             except SourceError:
                 self._by_path[path] = None
                 return None
-        self._by_path[path] = _Module(src, self)
+        self._by_path[path] = _Module(src, self, imports)
         return self._by_path[path]
 
     def module_named(self, dotted: str) -> _Module | None:
@@ -100,18 +101,18 @@ class ModuleIndex:
                     return self.module(candidate)
         return None
 
-    def classify(self, src: SourceFile, node: ast.AST) -> Provenance:
-        module = self.module(src.path, src)
+    def classify(self, src: SourceFile, node: ast.AST, imports: Imports | None = None) -> Provenance:
+        module = self.module(src.path, src, imports)
         if module is None:  # pragma: no cover - the file parsed once already
             return UNKNOWN
         return module.classify(node, 0)
 
 
 class _Module:
-    def __init__(self, src: SourceFile, index: ModuleIndex) -> None:
+    def __init__(self, src: SourceFile, index: ModuleIndex, imports: Imports | None = None) -> None:
         self.src = src
         self.index = index
-        self.imports = Imports.of(src.tree)
+        self.imports = imports if imports is not None else Imports.of(src.tree)
         self.constants: dict[str, ast.expr] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.classes: dict[str, dict[str, ast.expr]] = {}  # class name → its body's assignments

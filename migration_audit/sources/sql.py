@@ -45,6 +45,7 @@ _COLUMN_CONSTRAINT_WORDS = {
     "COLLATE", "GENERATED", "AUTO_INCREMENT", "AUTOINCREMENT", "ON", "COMMENT", "IDENTITY",
     "FIRST", "AFTER", "CHARACTER", "CHARSET", "AS",
 }
+_HEAD = re.compile(r"\s*([A-Za-z_]+)\b")
 _DEFAULT_STOP_WORDS = (_COLUMN_CONSTRAINT_WORDS - {"DEFAULT", "CHARACTER", "AS"}) | {"WHERE", "FROM", "RETURNING"}
 
 
@@ -68,6 +69,13 @@ def _tokens(statement: str) -> list[_Tok]:
 
 def _split(sql: str) -> Iterator[tuple[str, int]]:
     """Statements with their offset in ``sql``."""
+    stmt = sql.strip()
+    if ";" not in stmt.rstrip(";"):
+        # One statement (no semicolon but perhaps a last one): no need to
+        # lex it a first time only to split it.
+        if stmt:
+            yield stmt, sql.find(stmt)
+        return
     pos = 0
     for stmt in sqlparse.split(sql):
         idx = sql.find(stmt, pos)
@@ -316,6 +324,9 @@ def parse_sql(sql: str, locate: Locate) -> list[ops.Op]:
     SQL text to a source location."""
     result: list[ops.Op] = []
     for stmt, offset in _split(sql):
+        head = _HEAD.match(stmt)
+        if head and head.group(1).upper() in _DML and head.group(1).upper() not in _ROW_WRITERS:
+            continue  # changes no schema: see _statement
         toks = _tokens(stmt)
         if not toks:
             continue
