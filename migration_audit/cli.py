@@ -167,6 +167,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     sources = {"database_url": None if args.pending else args.database_url, "version_table": args.version_table,
                "replay": replay, "replay_url": args.replay_url}
     result = audit(Path(args.path), overrides, args.select, args.ignore, **sources)  # type: ignore[arg-type]
+    if args.pending and result.sections:
+        names = ", ".join(f"[{s.project.section}]" for s in result.sections)
+        raise UsageError(f"--pending: alembic.ini names several script directories ({names}); pass --name "
+                         "with the one the database uses")
     if args.pending:
         from migration_audit.pending import in_revisions, pending_revisions
         from migration_audit.sources.database import applied_heads

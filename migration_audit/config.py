@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from migration_audit.facts import Diagnostic, Location
@@ -33,7 +33,8 @@ class UsageError(Exception):
 
 CONFIG_KEYS = {
     "metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore",
-    "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude",
+    "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude", "exclude-tables",
+    "include-schemas", "recursive-version-locations",
 }
 FAIL_ON = ("error", "warning", "never")
 
@@ -42,6 +43,7 @@ FAIL_ON = ("error", "warning", "never")
 class Project:
     root: Path
     config_file: Path | None = None
+    section: str | None = None  # the alembic.ini section read
     script_location: Path | None = None
     version_locations: list[Path] = field(default_factory=list)
     recursive_version_locations: bool = False
@@ -62,6 +64,10 @@ class Project:
     fail_on: str | None = None  # "error", "warning" or "never"
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob → rule selectors
     exclude: list[str] = field(default_factory=list)  # globs of files whose findings are dropped
+    # Tables not compared (globs on `name` or `schema.name`) and the schemas
+    # compared (None: all), as env.py's include_object / include_name.
+    exclude_tables: list[str] = field(default_factory=list)
+    include_schemas: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -85,13 +91,25 @@ def _split_paths(value: str, separator: str | None) -> list[str]:
 
 def find_package_dir(package: str, search: list[Path]) -> Path | None:
     """The folder of ``package`` (dotted) on the search path, found without
-    importing anything."""
+    importing anything; else a package (a folder with ``__init__.py``) in a
+    folder above the first search entry, as when alembic.ini lives inside
+    the installed package (``src/pkg/alembic.ini`` naming ``pkg:migrations``)."""
     rel = Path(*package.split("."))
     for base in [*search, *(Path(p) for p in sys.path if p)]:
         candidate = base / rel
         if candidate.is_dir():
             return candidate
+    for base in search[0].resolve().parents if search else ():
+        candidate = base / rel
+        if (candidate / "__init__.py").is_file():
+            return candidate
     return None
+
+
+# Folders that hold a package named by a `package:folder` location, found
+# while loading one project: Alembic imports that package, so the models can
+# import it too (a src layout whose alembic.ini lives inside the package).
+_PACKAGE_BASES: list[Path] = []
 
 
 def _resolve_location(value: str, base: Path, search: list[Path]) -> Path:
@@ -106,6 +124,7 @@ def _resolve_location(value: str, base: Path, search: list[Path]) -> Path:
                     f"script location {value!r}: cannot find package {package!r} "
                     f"(looked in {', '.join(dict.fromkeys(str(s) for s in search))} and sys.path)"
                 )
+            _PACKAGE_BASES.append(Path(*found.parts[: len(found.parts) - len(package.split("."))]))
             return found.joinpath(*[r for part in rest for r in part.split("/") if r])
     path = Path(value)
     return path if path.is_absolute() else (base / path)
@@ -213,6 +232,35 @@ def _read_rule_settings(project: Project, tool_audit: dict[str, object], pyproje
                 _str_list(codes, f"per-file-ignores.{pattern}", pyproject), "per-file-ignores", pyproject)
     if "exclude" in tool_audit:
         project.exclude = _str_list(tool_audit["exclude"], "exclude", pyproject)
+    if "exclude-tables" in tool_audit:
+        project.exclude_tables = _str_list(tool_audit["exclude-tables"], "exclude-tables", pyproject)
+    if "include-schemas" in tool_audit:
+        project.include_schemas = _str_list(tool_audit["include-schemas"], "include-schemas", pyproject)
+
+
+def _from_cwd(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+def _candidates(root: Path, depth: int = 4, limit: int = 3) -> list[Path]:
+    """alembic.ini files with a script_location, and folders holding an
+    env.py beside a versions/ folder, below ``root`` (the project keeps them
+    inside its package, or configures Alembic in code): for the error."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        rel = Path(folder).relative_to(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS and len(rel.parts) < depth)
+        here = Path(folder)
+        if "alembic.ini" in files and here != root and script_sections(here / "alembic.ini"):
+            found.append(here / "alembic.ini")
+        elif "env.py" in files and (here / "versions").is_dir():
+            found.append(here)
+        if len(found) >= limit:
+            break
+    return found
 
 
 def _find_ini(path: Path) -> tuple[Path, Path | None]:
@@ -240,6 +288,7 @@ def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
         raise UsageError(f"{ini}: cannot read: {exc.strerror or exc}") from None
     project.config_file = ini
     name = section or "alembic"
+    project.section = name
     if not parser.has_section(name):
         with_location = [s for s in parser.sections() if parser.has_option(s, "script_location")]
         if section is not None or with_location:
@@ -281,12 +330,45 @@ def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
     return url
 
 
+def script_sections(ini: Path) -> list[str]:
+    """The sections of ``ini`` that name a script directory, in file order."""
+    parser = configparser.ConfigParser(defaults={"here": str(ini.parent)}, interpolation=None)
+    try:
+        with ini.open(encoding="utf-8") as fh:
+            parser.read_file(fh)
+    except (OSError, configparser.Error, UnicodeDecodeError):
+        return []  # load_project reports it
+    return [s for s in parser.sections() if parser.has_option(s, "script_location")]
+
+
+def load_projects(path: Path, overrides: Overrides) -> list[Project]:
+    """Every script directory ``path`` configures. Without ``--name``, an
+    alembic.ini whose sections name several script directories (each used
+    with `alembic -n NAME`: a core and a tenant schema, one per database)
+    gives one project per directory, each with its own revisions (their ids
+    may repeat across directories), env.py and metadata; sections sharing a
+    directory are read once. Otherwise, the one project of :func:`load_project`."""
+    if overrides.name is None and overrides.script_location is None:
+        _, ini = _find_ini(path.resolve())
+        sections = script_sections(ini) if ini is not None else []
+        if len(sections) > 1:
+            projects: dict[tuple[Path | None, tuple[Path, ...]], Project] = {}
+            for section in sections:
+                project = load_project(path, replace(overrides, name=section))
+                projects.setdefault((project.script_location, tuple(project.version_locations)), project)
+            return list(projects.values())
+        if len(sections) == 1 and sections[0] != "alembic":
+            return [load_project(path, replace(overrides, name=sections[0]))]
+    return [load_project(path, overrides)]
+
+
 def load_project(path: Path, overrides: Overrides) -> Project:
     path = path.resolve()
     if not path.exists():
         raise UsageError(f"{path}: no such file or directory")
     root, ini = _find_ini(path)
     project = Project(root=root)
+    _PACKAGE_BASES.clear()
     pyproject = root / "pyproject.toml"
     tool_alembic, tool_audit = _read_pyproject(pyproject)
 
@@ -312,16 +394,31 @@ def load_project(path: Path, overrides: Overrides) -> Project:
     if overrides.script_location:
         project.script_location = _resolve_location(overrides.script_location, Path.cwd(), search)
     if project.script_location is None:
+        found = _candidates(root) if ini is None or ini.parent == root else []
+        hint = ""
+        if found:
+            shown = [_from_cwd(c) for c in found]
+            hint = "; found " + ", ".join(
+                f"{s} (pass its path)" if c.name == "alembic.ini" else f"{s} (pass `{_from_cwd(root)} --script-location {s}`)"
+                for c, s in zip(found, shown))
         raise UsageError(
             f"{root}: no alembic.ini with a script_location and no [tool.alembic] in pyproject.toml; "
-            "run in an Alembic project folder, pass its path, or pass --script-location"
+            "run in an Alembic project folder, pass its path, or pass --script-location" + hint
         )
     if not project.script_location.is_dir():
         raise UsageError(f"script location {project.script_location} is not a directory")
     if not project.version_locations:
         project.version_locations = [project.script_location / "versions"]
+    if "recursive-version-locations" in tool_audit:
+        value = tool_audit["recursive-version-locations"]
+        if not isinstance(value, bool):
+            raise UsageError(f"{pyproject}: [tool.migration-audit] recursive-version-locations must be true or false")
+        project.recursive_version_locations = value
     if not project.sys_paths:
         project.sys_paths = [root]
+    for folder in dict.fromkeys(_PACKAGE_BASES):
+        if folder not in project.sys_paths and str(folder) not in sys.path:
+            project.sys_paths.append(folder)
 
     chosen = overrides.dialect or str(tool_audit.get("dialect") or "")
     if chosen:
@@ -364,21 +461,68 @@ def load_project(path: Path, overrides: Overrides) -> Project:
     return project
 
 
-_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\(\))?")
 
 
 def check_spec(spec: str, where: str) -> str:
     if not _SPEC.fullmatch(spec.strip()):
         raise UsageError(
-            f"{where}: {spec!r} is not module:attribute (e.g. app.models:Base.metadata or app.models:Base)"
+            f"{where}: {spec!r} is not module:attribute (e.g. app.models:Base.metadata, app.models:Base, "
+            "app.extensions:db or app:create_app)"
         )
     return spec.strip()
 
 
 _HOW = (
     "set `metadata = \"yourpkg.models:Base.metadata\"` under [tool.migration-audit] in pyproject.toml, "
-    "or pass --metadata yourpkg.models:Base.metadata"
+    "or pass --metadata yourpkg.models:Base.metadata (also a declarative base, a Flask-SQLAlchemy `db`, or a "
+    "function called with no arguments that returns one of these, such as an app factory)"
 )
+
+
+def _flask_how(root: Path) -> str:
+    """Help for Flask-Migrate's env.py, naming the Flask-SQLAlchemy object
+    the project defines when one module-level `db = SQLAlchemy(...)` is
+    found (read as text, nothing imported)."""
+    found = _find_flask_db(root)
+    example = f"{found[0]}:{found[1]}" if found else "yourapp.models:db"
+    where = f" ({found[2]} defines it)" if found else ""
+    return (
+        f"name the Flask-SQLAlchemy object or the app factory: `metadata = \"{example}\"`{where} or "
+        "`metadata = \"yourapp:create_app\"` under [tool.migration-audit] in pyproject.toml, or pass --metadata; "
+        "it is imported in a child process, where no Flask app is running"
+    )
+
+
+_FLASK_DB = re.compile(rb"^(\w+)\s*(?::[^=\n]+)?=\s*(?:flask_sqlalchemy\.)?SQLAlchemy\(", re.MULTILINE)
+_SKIP_DIRS = {"node_modules", "site-packages", "dist-packages", "__pycache__", "venv", "build", "dist", "docs",
+              "tests", "test"}
+
+
+def _find_flask_db(root: Path, limit: int = 5000) -> tuple[str, str, str] | None:
+    """(module, name, file) of the one `db = SQLAlchemy(...)` in the project."""
+    hits: list[tuple[str, str, str]] = []
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            seen += 1
+            if seen > limit:
+                return None
+            path = Path(folder) / name
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if b"SQLAlchemy(" not in data:
+                continue
+            for m in _FLASK_DB.finditer(data):
+                rel = path.relative_to(root).with_suffix("")
+                parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+                hits.append((".".join(parts), m.group(1).decode(), path.relative_to(root).as_posix()))
+    return hits[0] if len(hits) == 1 else None
 
 
 def _read_env(project: Project) -> SourceFile | None:
@@ -464,13 +608,17 @@ def _metadata_from_env(project: Project, src: SourceFile) -> None:
         spec = _spec_of(expr, imports)
         if spec is None:
             what = src.segment(value, 80)
-            reason = (
-                "env.py sets target_metadata = None"
-                if isinstance(expr, ast.Constant) and expr.value is None
-                else f"env.py sets target_metadata = {what}, which cannot be resolved without running env.py"
-            )
+            how = _HOW
+            if isinstance(expr, ast.Constant) and expr.value is None:
+                reason = "env.py sets target_metadata = None"
+            elif "current_app" in what:
+                reason = (f"env.py takes target_metadata from the running Flask app ({what}), which exists only "
+                          "inside `flask db`")
+                how = _flask_how(project.root)
+            else:
+                reason = f"env.py sets target_metadata = {what}, which cannot be resolved without running env.py"
             project.diagnostics.append(
-                Diagnostic("MA005", f"{reason}; model rules did not run, only migration rules", _HOW, src.loc(where))
+                Diagnostic("MA005", f"{reason}; model rules did not run, only migration rules", how, src.loc(where))
             )
             return
         specs.append(spec)
@@ -489,7 +637,11 @@ def _root_name(expr: ast.AST) -> str | None:
 
 
 def _spec_of(expr: ast.AST, imports: Imports) -> str | None:
-    """``Base.metadata`` with ``from app.models import Base`` → ``app.models:Base.metadata``."""
+    """``Base.metadata`` with ``from app.models import Base`` → ``app.models:Base.metadata``;
+    ``get_metadata()`` (a call with no arguments) → ``app.db:get_metadata()``."""
+    if isinstance(expr, ast.Call) and not expr.args and not expr.keywords:
+        spec = _spec_of(expr.func, imports)
+        return f"{spec}()" if spec is not None else None
     parts: list[str] = []
     node = expr
     while isinstance(node, ast.Attribute):

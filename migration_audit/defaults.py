@@ -358,6 +358,10 @@ def constant_as_sql(value: object) -> str | None:
         return str(value)
     if isinstance(value, enum.Enum):
         return quote_sql_string(value.name)
+    from migration_audit.facts import EnumMember
+
+    if isinstance(value, EnumMember):
+        return quote_sql_string(value.name)
     if isinstance(value, str):
         return quote_sql_string(value)
     return None

@@ -13,8 +13,8 @@ from typing import Any
 
 from migration_audit import rules as rule_registry
 from migration_audit import suppress
-from migration_audit.config import Overrides, Project, load_project
-from migration_audit.facts import Diagnostic, Facts, Location
+from migration_audit.config import Overrides, Project, load_projects
+from migration_audit.facts import Diagnostic, Facts, Location, TableFilter
 from migration_audit.findings import Finding
 from migration_audit.rules.ma0xx_tool import UnusedIgnore
 from migration_audit.sources.migrations import read_history
@@ -27,8 +27,23 @@ class AuditResult:
     facts: Facts
     findings: list[Finding] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)  # the codes that ran
+    # One result per script directory, when alembic.ini names several
+    # (``project`` and ``facts`` are then the first one's).
+    sections: list[AuditResult] = field(default_factory=list)
+
+    @classmethod
+    def combined(cls, parts: list[AuditResult]) -> AuditResult:
+        findings: dict[tuple[object, ...], Finding] = {}
+        for part in parts:
+            for f in part.findings:  # script directories sharing models report a model finding once
+                findings.setdefault((f.code, f.location, f.object, f.message), f)
+        first = parts[0]
+        return cls(first.project, first.facts, sorted(findings.values(), key=Finding.sort_key), first.rules, parts)
 
     def summary(self) -> dict[str, int]:
+        if self.sections:
+            counts = [s.summary() for s in self.sections]
+            return {k: (len(self.findings) if k == "findings" else sum(c[k] for c in counts)) for k in counts[0]}
         history = self.facts.migrations
         return {
             "files": self.facts.files,
@@ -56,7 +71,10 @@ def collect_facts(
     ``database_url`` is a live database to read (only read) for MA202;
     ``insert_probe`` inserts rows into a scratch database (on the
     ``replay_url`` server, else SQLite) for MA190 and MA290."""
-    facts = Facts(root=project.root, dialect=project.dialect)
+    facts = Facts(root=project.root, dialect=project.dialect,
+                  table_filter=TableFilter(tuple(project.exclude_tables),
+                                           tuple(project.include_schemas) if project.include_schemas is not None
+                                           else None))
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
     importing = None
@@ -197,10 +215,13 @@ def audit(
     replay_url: str | None = None,
     insert_probe: bool = False,
 ) -> AuditResult:
-    """Run every enabled rule on the project at ``path``. Raises
-    config.UsageError and rules.UnknownRule for bad input."""
-    return audit_project(load_project(path, overrides), select, ignore, extra_revisions, probe, extra_sys_paths,
-                         metadata_objects, database_url, version_table, replay, replay_url, insert_probe)
+    """Run every enabled rule on the project at ``path`` (on each script
+    directory its alembic.ini names). Raises config.UsageError and
+    rules.UnknownRule for bad input."""
+    parts = [audit_project(project, select, ignore, extra_revisions, probe, extra_sys_paths, metadata_objects,
+                           database_url, version_table, replay, replay_url, insert_probe)
+             for project in load_projects(path, overrides)]
+    return parts[0] if len(parts) == 1 else AuditResult.combined(parts)
 
 
 def audit_project(

@@ -47,6 +47,20 @@ class DefaultKind(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class EnumMember:
+    """An Enum member used as a default, carried out of the model import
+    without the project's enum class. SQLAlchemy's Enum type stores
+    ``name``."""
+
+    type_name: str
+    name: str
+    value: object
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}.{self.name}: {self.value!r}>"
+
+
+@dataclass(frozen=True, slots=True)
 class DefaultValue:
     """One default of a column, as one source states it.
 
@@ -119,6 +133,10 @@ class TableFact:
     primary_key: tuple[str, ...] = ()
     uniques: list[UniqueFact] = field(default_factory=list)
     location: Location | None = None
+    # Migrations only: the revision whose create_table (or CREATE TABLE) made
+    # it; None for a table the chain only alters (made by `create_all` and
+    # `alembic stamp`, or by hand).
+    created_by: str | None = None
 
     @property
     def key(self) -> str:
@@ -253,6 +271,20 @@ class NotNullSet:
         return f"{table_key(self.table, self.schema)}.{self.column}"
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadCall:
+    """A call in a migration to a function defined outside it (a project
+    helper that creates tables or adds columns): never imported, so what it
+    does is unknown."""
+
+    revision: str
+    function: str  # qualified, as imported: ``app.db.helpers.add_audit_columns``
+    call: str  # the function as written: ``add_audit_columns``, ``helpers.add``
+    location: Location
+    tables: tuple[str, ...] = ()  # its string arguments: tables it may change, left out of comparisons
+    source: str = ""  # the module (or module object) it comes from: `app.db.helpers`
+
+
 @dataclass(slots=True)
 class MigrationHistory:
     """The migration chain: revisions, their order and the schema at head."""
@@ -270,6 +302,7 @@ class MigrationHistory:
     last_default_set: dict[tuple[str, str | None, str, str], int] = field(default_factory=dict)
     # Tables the chain touches but could not read fully (opaque SQL, helpers).
     opaque_tables: set[str] = field(default_factory=set)
+    unread_calls: list[UnreadCall] = field(default_factory=list)
     files: int = 0
 
 
@@ -320,6 +353,24 @@ class ProbeOutcome:
         return table_key(self.table, self.schema)
 
 
+@dataclass(frozen=True, slots=True)
+class TableFilter:
+    """Which tables are compared between models, migrations and databases:
+    the `exclude-tables` and `include-schemas` settings, which mirror the
+    `include_object`/`include_name` filters people put in env.py."""
+
+    exclude_tables: tuple[str, ...] = ()  # globs on `name` or `schema.name`
+    include_schemas: tuple[str, ...] | None = None  # None: every schema
+
+    def compares(self, name: str, schema: str | None) -> bool:
+        from fnmatch import fnmatchcase
+
+        if self.include_schemas is not None and schema is not None and schema not in self.include_schemas:
+            return False
+        qualified = table_key(name, schema)
+        return not any(fnmatchcase(name, p) or fnmatchcase(qualified, p) for p in self.exclude_tables)
+
+
 @dataclass(slots=True)
 class Facts:
     """Everything the rules see."""
@@ -340,3 +391,4 @@ class Facts:
     probed_on: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    table_filter: TableFilter = field(default_factory=TableFilter)

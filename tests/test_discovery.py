@@ -123,7 +123,8 @@ def test_metadata_naming_nothing_is_a_finding(project: Project) -> None:
     )
     result = project.audit(metadata=["app.models:uuid"], models_load=False)
     [d] = [d for d in result.facts.diagnostics if d.code == "MA002"]
-    assert d.message.endswith("TypeError: app.models:uuid is a module, not a MetaData or a declarative base")
+    assert d.message.endswith("TypeError: app.models:uuid is a module, not a MetaData, a declarative base, "
+                              "a Flask-SQLAlchemy db or a Flask app that has one")
 
 
 def test_tool_config_overrides(project: Project) -> None:

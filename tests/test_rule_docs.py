@@ -7,13 +7,15 @@ project (a PostgreSQL one, read statically):
 - ``python model``: the body of the model class ``User`` (table ``users``);
   an integer ``id`` primary key is added when the block defines no ``id``.
 - ``python module``: the models module, above the class.
+- ``python class``: the models module, after the class (more model classes).
 - ``python migration``: the body of ``upgrade()`` in revision
   ``5d6e7f8a9b0c`` (``Create Date: 2026-12-03 17:38:59.120849``), after the
   base revision ``3f2a9c1b7d4e``, which creates ``users (id, email)`` and
   ``orders (id, public_id)``.
 - ``python revision``: the header of a revision file of its own;
   ``revision``, ``down_revision`` (the base) and ``upgrade()`` are added
-  when the block does not set them.
+  when the block does not set them; a first line ``# in versions/DIR/``
+  puts the file in that subfolder.
 - ``python env``: replaces the ``target_metadata = ...`` line of env.py.
 - ``toml``: pyproject.toml.
 - ``sql database``: run on an SQLite database stamped at head, which the
@@ -40,7 +42,7 @@ from migration_audit.engine import audit
 from migration_audit.rules import RULES
 from migration_audit.rules.docs import SECTIONS, rule_doc
 
-KINDS = {"python model", "python module", "python migration", "python revision", "python env", "toml",
+KINDS = {"python model", "python module", "python class", "python migration", "python revision", "python env", "toml",
          "sql database"}
 BASE = "3f2a9c1b7d4e"
 BASE_BODY = """
@@ -82,7 +84,8 @@ def _project(root: Path, blocks: list[tuple[str, str]]) -> tuple[Path, str | Non
         "class User(Base):\n    __tablename__ = \"users\"\n"
         + ("" if any(line.startswith("id ") for line in body.splitlines()) else
            "    id = Column(Integer, primary_key=True)\n")
-        + textwrap.indent(body or "pass\n", "    "))
+        + textwrap.indent(body or "pass\n", "    ")
+        + "".join(f"\n\n{c}" for c in by_kind.get("python class", [])))
     (versions / f"{BASE}_base.py").write_text(revision_file(BASE, None, BASE_BODY))
     heads = [BASE]
     if "python migration" in by_kind:
@@ -99,7 +102,11 @@ def _project(root: Path, blocks: list[tuple[str, str]]) -> tuple[Path, str | Non
             text += f'down_revision = "{BASE}"\n'
         if "def upgrade" not in text:
             text += "\n\ndef upgrade():\n    pass\n"
-        (versions / f"rev{n}.py").write_text("from alembic import op\nimport sqlalchemy as sa\n\n" + text)
+        folder = versions
+        if header.startswith("# in versions/"):  # a subfolder of versions/
+            folder = root / "migrations" / header.splitlines()[0].removeprefix("# in ").strip()
+            folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"rev{n}.py").write_text("from alembic import op\nimport sqlalchemy as sa\n\n" + text)
     for toml in by_kind.get("toml", []):
         (root / "pyproject.toml").write_text(toml)
     url = None

@@ -13,8 +13,11 @@ from migration_audit.rules.ma0xx_tool import (
     MultipleHeads,
     ReplayFailed,
     RevisionGraphBroken,
+    RevisionsNotRead,
     UnusedIgnore,
 )
+from migration_audit.rules.ma020_table_not_created_by_migrations import TableNotCreatedByMigrations
+from migration_audit.rules.ma021_migration_call_not_analysed import MigrationCallNotAnalysed
 from migration_audit.rules.ma101_constant_default_on_key import ConstantDefaultOnKey
 from migration_audit.rules.ma102_literal_uuid_server_default import LiteralUuidServerDefault
 from migration_audit.rules.ma103_frozen_per_row_value import FrozenPerRowValue
@@ -43,6 +46,9 @@ def _registry() -> dict[str, type[Rule]]:
         MetadataNotFound,
         ReplayFailed,
         UnusedIgnore,
+        TableNotCreatedByMigrations,
+        MigrationCallNotAnalysed,
+        RevisionsNotRead,
         ConstantDefaultOnKey,
         LiteralUuidServerDefault,
         FrozenPerRowValue,

@@ -89,6 +89,21 @@ def one_value_for_all(is_key: bool, reason: str | None) -> tuple[str, str, Sever
     return "", "every row inserted without a value gets that one value", Severity.WARNING
 
 
+_DEFAULT_SCHEMAS = {"public", "dbo", "main"}
+
+
+def same_table(other: Schema, table: TableFact) -> TableFact | None:
+    """``table`` (a model table) in ``other``: by its key, else with the
+    default schema written on one side only (``public.users`` is ``users``)."""
+    found = other.tables.get(table.key)
+    if found is None and table.schema in _DEFAULT_SCHEMAS:
+        found = other.tables.get(table.name)
+    if found is None and table.schema is None:
+        found = next((other.tables[f"{s}.{table.name}"] for s in sorted(_DEFAULT_SCHEMAS)
+                      if f"{s}.{table.name}" in other.tables), None)
+    return found
+
+
 # Identity, computed and fetched values render no DEFAULT to compare.
 _COMPARABLE = {DefaultKind.CONSTANT, DefaultKind.SQL}
 
@@ -101,7 +116,7 @@ def differing_server_defaults(
     in spelling: (model table, model column, its default, other column, its
     default). A serial column's sequence is no difference."""
     for table in models.tables.values():
-        other_table = other.tables.get(table.key)
+        other_table = same_table(other, table)
         if other_table is None or skip(table):
             continue
         for col in table.columns.values():

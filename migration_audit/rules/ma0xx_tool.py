@@ -213,6 +213,43 @@ class ReplayFailed(_ToolRule):
     severity = Severity.WARNING
 
 
+class RevisionsNotRead(_ToolRule):
+    """Revision files in subfolders of the version locations were not read.
+
+    ## What it does
+    Reports files under subfolders of `versions/` that look like revisions
+    (they assign `down_revision`) while `recursive_version_locations` is
+    off and `version_locations` does not name their folder. Some projects
+    keep one folder per release and let their own command line add them to
+    Alembic's configuration at run time.
+
+    ## Why is this bad?
+    Neither Alembic (with this configuration) nor migration-audit reads
+    them, so the audit covers only part of the history, and children of
+    those revisions look like orphans.
+
+    ## Example
+    ```python revision
+    # in versions/2024.1/
+    revision = "7d8e9f0a1b2c"
+    ```
+
+    ## Use instead
+    ```toml
+    [tool.migration-audit]
+    recursive-version-locations = true
+    ```
+    ```python revision
+    # in versions/2024.1/
+    revision = "7d8e9f0a1b2c"
+    ```
+    """
+
+    code = "MA022"
+    name = "revisions-not-read"
+    severity = Severity.WARNING
+
+
 class UnusedIgnore(Rule):
     """An ignore comment suppresses nothing.
 

@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from migration_audit.facts import Facts, Location, TableFact
+from migration_audit.defaults import constant_as_sql, is_literal_sql, normalize_server_default
+from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Facts, Location, TableFact
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule, differing_server_defaults, shown_server_default
+from migration_audit.rules.base import Rule, differing_server_defaults, is_boolean, same_table, shown_server_default
+
+
+def _same_as_client_default(col: ColumnFact, chain_sd: DefaultValue | None, dialect: str) -> bool:
+    client = col.default
+    if client is None or client.kind is not DefaultKind.CONSTANT or chain_sd is None or chain_sd.sql is None:
+        return False
+    client_sql = constant_as_sql(client.value)
+    boolean = is_boolean(col)
+    return client_sql is not None and is_literal_sql(chain_sd.sql, boolean=boolean) and (
+        normalize_server_default(client_sql, boolean=boolean, dialect=dialect)
+        == normalize_server_default(chain_sd.sql, boolean=boolean, dialect=dialect))
 
 
 def _where(loc: Location | None, root: Path) -> str:
@@ -24,7 +36,9 @@ class ServerDefaultDrift(Rule):
     two different values. Differences that are only spelling (quotes,
     `sa.text("0")` against `"0"`, outer parentheses, keyword case, `now()`
     against `CURRENT_TIMESTAMP`, `true` against `1` on a boolean) are not
-    reported.
+    reported, nor a server default the chain added to fill existing rows
+    when it is the model's own constant `default=` (every writer then gets
+    the same value).
 
     ## Why is this bad?
     Alembic compares server defaults only with `compare_server_default=True`,
@@ -69,15 +83,19 @@ class ServerDefaultDrift(Rule):
             other, dialect, how = replayed.schema, replayed.dialect, f" when applied to {replayed.shown_url}"
 
             def skip(t: TableFact) -> bool:
-                return False
+                return not facts.table_filter.compares(t.name, t.schema)
         else:
             other, dialect, how = history.head_schema, facts.dialect, ""
 
             def skip(t: TableFact) -> bool:
-                return t.name in history.opaque_tables
+                return t.name in history.opaque_tables or not facts.table_filter.compares(t.name, t.schema)
         for table, col, model_sd, chain_col, chain_sd in differing_server_defaults(facts.models, other, dialect, skip):
+            if model_sd is None and _same_as_client_default(col, chain_sd, dialect):
+                # `server_default=""` added to fill existing rows, with the
+                # model's `default=""`: every writer gets the same value
+                continue
             obj = f"{table.key}.{col.name}"
-            static_table = history.head_schema.get(table.name, table.schema)
+            static_table = same_table(history.head_schema, table)
             static = static_table.columns.get(col.name) if static_table is not None else None
             if static is not None:
                 chain_col = static  # the static replay knows where the default was written

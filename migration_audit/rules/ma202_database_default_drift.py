@@ -78,7 +78,7 @@ class DatabaseDefaultDrift(Rule):
             return
         skip = _pending_tables(facts.migrations, live.heads)
         for table, col, model_sd, _db_col, db_sd in differing_server_defaults(
-                facts.models, live.schema, live.dialect, lambda t: t.name.lower() in skip):
+                facts.models, live.schema, live.dialect, lambda t: t.name.lower() in skip or not facts.table_filter.compares(t.name, t.schema)):
             obj = f"{table.key}.{col.name}"
             spelled = model_sd.source or repr(model_sd.sql) if model_sd is not None else "None"
             yield self.finding(

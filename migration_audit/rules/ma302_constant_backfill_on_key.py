@@ -48,8 +48,10 @@ class ConstantBackfillOnKey(Rule):
             if not b.is_key:
                 continue
             obj = b.object
+            what = (f"{b.value.source}, computed once (it calls {b.value.frozen_origin} one time),"
+                    if b.value.frozen_origin else short(b.value.value))
             yield self.finding(
-                f"{obj} ({b.key_reason}): migration {b.revision} writes {short(b.value.value)} into every existing "
+                f"{obj} ({b.key_reason}): migration {b.revision} writes {what} into every existing "
                 "row; with two rows the unique constraint fails and the migration stops",
                 "write a value per row: `SET col = gen_random_uuid()` (PostgreSQL) or `UUID()` (MySQL), or "
                 "backfill in Python with one new value per row before the constraint is created",

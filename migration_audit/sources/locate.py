@@ -179,12 +179,24 @@ def column_call(value: ast.AST | None) -> ast.Call | None:
 
 
 def keyword_value(call: ast.Call | None, *names: str) -> ast.expr | None:
+    """The first of ``names`` passed to ``call``; for SQLModel's
+    ``Field(sa_column_kwargs={"server_default": ...})``, also a key of that
+    dict literal (where SQLModel takes the Column's own arguments from)."""
     if call is None:
         return None
     for name in names:
         for kw in call.keywords:
             if kw.arg == name:
                 return kw.value
+    if _call_name(call.func) == "Field":
+        extra = next((kw.value for kw in call.keywords if kw.arg == "sa_column_kwargs"), None)
+        if isinstance(extra, ast.Dict):
+            for name in names:
+                for key, value in zip(extra.keys, extra.values):
+                    if isinstance(key, ast.Constant) and key.value == name:
+                        return value
+        elif isinstance(extra, ast.Call) and _call_name(extra.func) == "dict":
+            return keyword_value(extra, *names)
     return None
 
 

@@ -11,6 +11,7 @@ Anything it cannot read becomes an ``Opaque`` operation, never an error.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -50,6 +51,9 @@ class UpgradeReader:
         }
         self._inlining: list[str] = []
         self._called: set[str] = set()
+        # Local names assigned in upgrade() and the helpers it calls, by
+        # their last assignment read so far: `orders = sa.table("orders", ...)`.
+        self._locals: dict[str, ast.expr] = {}
         self._provenance = ModuleIndex([])  # this file only: migrations never pull in project code
 
     def _server_default(self, node: ast.AST) -> DefaultValue | None:
@@ -87,9 +91,12 @@ class UpgradeReader:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
             if isinstance(call, ast.Call):
-                yield from self._call(call, batches)
+                yield from self._call(call, batches, for_effect=True)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
+            self._assign(stmt)
             yield from self._call(stmt.value, batches)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            self._assign(stmt)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             inner = dict(batches)
             for item in stmt.items:
@@ -117,6 +124,52 @@ class UpgradeReader:
             yield from self._body(stmt.body, batches)  # type: ignore[attr-defined]
             yield from self._body(stmt.finalbody, batches)  # type: ignore[attr-defined]
 
+    def _assign(self, stmt: ast.Assign | ast.AnnAssign) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and stmt.value is not None:
+                self._locals[target.id] = stmt.value
+
+    def _local(self, node: ast.expr) -> ast.expr:
+        seen = 0
+        while isinstance(node, ast.Name) and node.id in self._locals and seen < 5:
+            node, seen = self._locals[node.id], seen + 1
+        return node
+
+    def _update_values(self, node: ast.AST) -> Iterator[ops.Op]:
+        """``t.update().values(col=value)`` over every row, where ``t`` is
+        ``sa.table("name", ...)``/``sa.Table(...)`` and ``value`` a literal or
+        a per-row call evaluated once (``batch = str(uuid.uuid4())``): one
+        value written into every existing row."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values"):
+            return
+        update = node.func.value
+        if not (isinstance(update, ast.Call) and isinstance(update.func, ast.Attribute)
+                and update.func.attr == "update" and not update.args and not update.keywords):
+            return  # .where(...) before .values(): a filtered update
+        table_node = self._local(update.func.value)
+        if not (isinstance(table_node, ast.Call) and self.imports.sa_name(table_node.func) in ("table", "Table")
+                and table_node.args):
+            return
+        table = str_arg(table_node.args[0])
+        if table is None:
+            return
+        schema = str_arg(kwarg(table_node, "schema")) if kwarg(table_node, "schema") is not None else None
+        for kw in node.keywords:
+            if kw.arg is None:
+                continue
+            value = self._local(kw.value)
+            where = self.src.loc(kw.value)
+            if isinstance(value, ast.Constant) and value.value is not None:
+                yield ops.Backfill(table, schema, kw.arg, DefaultValue(
+                    DefaultKind.CONSTANT, value.value, source=self.src.segment(kw.value, 60), location=where), where)
+                continue
+            p = self._provenance.classify(self.src, value)
+            if p.kind == "per-row":
+                yield ops.Backfill(table, schema, kw.arg, DefaultValue(
+                    DefaultKind.CONSTANT, None, source=self.src.segment(kw.value, 60), location=where,
+                    frozen_origin=p.origin, frozen_via=p.via, frozen_fixable=False), where)
+
     # -- calls ------------------------------------------------------------
     def _op_method(self, func: ast.AST) -> str | None:
         """``op.add_column`` → ``add_column``."""
@@ -127,7 +180,8 @@ class UpgradeReader:
             return func.attr
         return None
 
-    def _call(self, call: ast.Call, batches: dict[str, tuple[str, str | None]]) -> Iterator[ops.Op]:
+    def _call(self, call: ast.Call, batches: dict[str, tuple[str, str | None]],
+              for_effect: bool = False) -> Iterator[ops.Op]:
         func = call.func
         method = self._op_method(func)
         if method is not None:
@@ -153,6 +207,33 @@ class UpgradeReader:
             return
         if self._may_write_rows(func):
             yield ops.WriteRows(None, None, None, f"{self.src.segment(call, 60)}", self.src.loc(call))
+            helper = self._helper(func) if for_effect else None
+            if helper is not None:
+                names = tuple(s for s in (str_arg(a) for a in call.args) if s)
+                base = func
+                while isinstance(base, ast.Attribute):
+                    base = base.value
+                imported = self.imports.names[base.id]  # type: ignore[union-attr]
+                source = imported.rsplit(".", 1)[0] if isinstance(func, ast.Name) else imported
+                yield ops.HelperCall(helper, self.src.segment(func, 60), self.src.loc(call), names, source)
+
+    def _helper(self, func: ast.AST) -> str | None:
+        """The qualified name of a function imported from outside the
+        standard library and the libraries a migration uses, called as a
+        statement (for what it does, as a helper that creates tables is):
+        project code, or a library's schema helper."""
+        if isinstance(func, ast.Attribute) and func.attr in _ROW_WRITING_METHODS:
+            return None
+        base = func
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if not isinstance(base, ast.Name) or base.id not in self.imports.names:
+            return None  # a local object (`inspector.get_columns()`), a builtin
+        q = self.imports.qualify(func)
+        root = q.split(".")[0] if q else ""
+        if not q or root in _LIBRARY_ROOTS or root in sys.stdlib_module_names:
+            return None
+        return q
 
     def _may_write_rows(self, func: ast.AST) -> bool:
         """A call that could write existing rows without migration-audit
@@ -375,6 +456,7 @@ class UpgradeReader:
             if not quiet and not _is_data_statement(node, self.imports):
                 yield ops.Opaque(f"execute() of SQL built at run time: {self.src.segment(node, 60)}", where)
             yield ops.WriteRows(None, None, None, f"execute({self.src.segment(node, 60)})", where)
+            yield from self._update_values(node)
             return
         yield from parse_sql(sql, self._string_locator(sql_node, sql))
 

@@ -64,11 +64,12 @@ def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None 
             Diagnostic(
                 "MA001",
                 f"cannot read migration {path.name}: {exc.message}",
-                "fix the file so that Python can parse it; Alembic will fail on it too",
+                f"run migration-audit with Python {exc.newer[1]} or newer, as the project does; the rest of the "
+                "audit ran" if exc.newer else "fix the file so that Python can parse it; Alembic will fail on it too",
                 Location(path, exc.line, exc.column),
             )
         )
-        return None
+        return _unparsed_revision(path, data) if exc.newer else None
     header: dict[str, tuple[ast.AST, ast.expr]] = {}
     for node in module_level(src.tree.body):
         if isinstance(node, ast.Assign):
@@ -170,6 +171,45 @@ def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None 
         ignore_comments="migration-audit:" in src.text,
     )
     revision.ops = UpgradeReader(src).read()
+    return revision
+
+
+_HEADER_LINE = re.compile(
+    r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=\n]+)?=\s*(.+?)\s*(?:#.*)?$", re.MULTILINE)
+_OP_TABLE = re.compile(r"""\b(?:op|batch_op)\.\w+\(\s*["'](\w+)["']""")
+
+
+def _unparsed_revision(path: Path, data: bytes | None) -> Revision | None:
+    """A revision this Python cannot parse (syntax of a newer release, already
+    reported): its place in the graph, from its header lines read as text,
+    so that its children are not orphans; no operations, and the tables its
+    `op.*` calls name are left out of comparisons rather than guessed."""
+    try:
+        text = (data if data is not None else path.read_bytes()).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    header: dict[str, object] = {}
+    line_of: dict[str, int] = {}
+    for m in _HEADER_LINE.finditer(text):
+        try:
+            header[m.group(1)] = ast.literal_eval(m.group(2))
+        except (ValueError, SyntaxError):
+            return None
+        line_of[m.group(1)] = text.count("\n", 0, m.start()) + 1
+    rev = header.get("revision")
+    if rev is None:
+        legacy = _LEGACY_REV.match(path.name)
+        rev = legacy.group(1) if legacy else None
+    down = _as_tuple(header.get("down_revision"))
+    if not isinstance(rev, str) or not rev or down is None or "down_revision" not in header:
+        return None
+    labels, depends = _as_tuple(header.get("branch_labels")), _as_tuple(header.get("depends_on"))
+    from migration_audit.sources import ops
+
+    revision = Revision(rev, down, path, Location(path, line_of.get("revision", 1), 1), labels or (),
+                        depends or (), refs_unknown=labels is None or depends is None)
+    tables = tuple(sorted(set(_OP_TABLE.findall(text))))
+    revision.ops = [ops.Opaque(f"{path.name} could not be parsed", Location(path, 1, 1), tables)]
     return revision
 
 
@@ -336,6 +376,8 @@ def _read_history(
 ) -> MigrationHistory:
     history = MigrationHistory(script_location=script_location)
     stored = revision_files(version_locations, recursive)
+    if not recursive:
+        _note_unread_subfolders(version_locations, diagnostics)
     files = stored + extra_files
     history.files = len(files)
     cached = cache.RevisionCache(str(script_location.resolve())) if cache.enabled() and stored else None
@@ -366,6 +408,50 @@ def _read_history(
     _order(history, diagnostics)
     replay(history)
     return history
+
+
+def _note_unread_subfolders(locations: list[Path], diagnostics: list[Diagnostic],
+                            limit: int = 20000) -> None:
+    """Revision files in subfolders of the version locations, which neither
+    Alembic nor migration-audit reads without recursive_version_locations
+    (projects whose own tooling adds them, one folder per release): say so
+    rather than audit a fraction of the history."""
+    named = {p.resolve() for p in locations}
+    found: dict[Path, int] = {}
+    first: dict[Path, Path] = {}
+    seen = 0
+    for loc in locations:
+        if not loc.is_dir():
+            continue
+        for path in loc.rglob("*.py"):
+            seen += 1
+            if seen > limit:
+                break
+            if path.parent.resolve() in named or "__pycache__" in path.parts or not _REV_FILE.match(path.name):
+                continue
+            try:
+                head = path.read_bytes()[:20000]
+            except OSError:
+                continue
+            if b"down_revision" in head:
+                folder = path.parent.relative_to(loc)
+                found[folder] = found.get(folder, 0) + 1
+                first[folder] = min(first.get(folder, path), path)
+    if not found:
+        return
+    folders = sorted(found)
+    shown = ", ".join(f.as_posix() for f in folders[:3]) + (f" and {len(folders) - 3} more" if len(folders) > 3 else "")
+    total = sum(found.values())
+    diagnostics.append(Diagnostic(
+        "MA022",
+        f"{total} revision file{'s' if total != 1 else ''} in subfolders of the version location{'s' if len(locations) > 1 else ''} "
+        f"({shown}) {'were' if total != 1 else 'was'} not read: Alembic reads subfolders only with "
+        "recursive_version_locations = true, or when version_locations names them",
+        "if your tooling adds them (one folder per release, expand/contract branches), set "
+        "`recursive-version-locations = true` under [tool.migration-audit] in pyproject.toml, or "
+        "recursive_version_locations = true in alembic.ini",
+        Location(first[folders[0]], 1, 1),
+    ))
 
 
 def _read_cached(path: Path, diagnostics: list[Diagnostic], cached: cache.RevisionCache) -> Revision | None:

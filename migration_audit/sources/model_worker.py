@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import datetime
 import decimal
+import enum
 import functools
 import os
 import pickle
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from migration_audit.facts import DefaultKind, DefaultValue, Diagnostic, Location, Schema, Variance
+from migration_audit.facts import DefaultKind, DefaultValue, Diagnostic, EnumMember, Location, Schema, Variance
 
 DEFAULT_TIMEOUT = 120.0
 _PLAIN = (str, int, float, bool, bytes, type(None), datetime.datetime, datetime.date, datetime.time,
@@ -61,6 +62,8 @@ def portable(value: Any, depth: int = 0) -> Any:
         return type(value)(portable(v, depth + 1) for v in value)
     if depth < 4 and type(value) is dict:
         return {portable(k, depth + 1): portable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, enum.Enum) and isinstance(value.name, str):
+        return EnumMember(type(value).__name__, value.name, portable(value.value, depth + 1))
     try:
         return repr(value)
     except Exception:  # noqa: BLE001 - a broken __repr__ in project code

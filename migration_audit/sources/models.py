@@ -82,7 +82,7 @@ def _resolve(spec: str) -> Any:
         raise ValueError(f"metadata {spec!r} must look like module:attribute (e.g. app.models:Base.metadata)")
     obj: Any = importlib.import_module(module_name)
     current = module_name
-    for part in [p for p in attr_path.split(".") if p]:
+    for part in [p for p in attr_path.removesuffix("()").split(".") if p]:
         current = f"{current}.{part}"
         if hasattr(obj, part):
             obj = getattr(obj, part)
@@ -96,18 +96,39 @@ def _resolve(spec: str) -> Any:
                     raise
         owner = f"module {obj.__name__}" if isinstance(obj, type(sys)) else type(obj).__name__
         raise AttributeError(f"{spec}: {owner} has no attribute {part!r}")
+    if attr_path.endswith("()"):
+        obj = obj()
     return obj
 
 
-def _as_metadata(obj: Any, spec: str) -> Any:
+def _as_metadata(obj: Any, spec: str, called: bool = False) -> list[Any]:
+    """The MetaData objects ``obj`` stands for: a MetaData, anything with a
+    ``.metadata`` (a declarative base, ``SQLModel``), a Flask-SQLAlchemy
+    ``db`` (one MetaData per bind), a Flask app that registered one (through
+    Flask-Migrate or Flask-SQLAlchemy), or a function returning one of
+    these, called with no arguments."""
+    import functools
+    import inspect
+
     from sqlalchemy import MetaData
 
     if isinstance(obj, MetaData):
-        return obj
+        return [obj]
+    binds = getattr(obj, "metadatas", None)  # Flask-SQLAlchemy 3: {bind key: MetaData}
+    if isinstance(binds, dict) and binds and all(isinstance(m, MetaData) for m in binds.values()):
+        return list(binds.values())
     meta = getattr(obj, "metadata", None)
     if isinstance(meta, MetaData):
-        return meta
-    raise TypeError(f"{spec} is a {type(obj).__name__}, not a MetaData or a declarative base")
+        return [meta]
+    extensions = getattr(obj, "extensions", None)  # a Flask app
+    if isinstance(extensions, dict):
+        db = getattr(extensions.get("migrate"), "db", None) or extensions.get("sqlalchemy")
+        if db is not None:
+            return _as_metadata(db, spec, called)
+    if not called and (inspect.isroutine(obj) or isinstance(obj, functools.partial)):
+        return _as_metadata(obj(), spec, called=True)
+    what = f"{spec} returned an object of type {type(obj).__name__}" if called else f"{spec} is a {type(obj).__name__}"
+    raise TypeError(f"{what}, not a MetaData, a declarative base, a Flask-SQLAlchemy db or a Flask app that has one")
 
 
 def _detail(exc: BaseException) -> str:
@@ -117,7 +138,27 @@ def _detail(exc: BaseException) -> str:
 
 
 def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Location) -> Diagnostic:
-    return Diagnostic("MA002", f"{what}: {_detail(exc)}", _HOW, _import_location(exc, roots, fallback))
+    message, how = f"{what}: {_detail(exc)}", _HOW
+    if isinstance(exc, SyntaxError) and exc.text:
+        from migration_audit.sources.syntax import newer_syntax, running
+
+        newer = newer_syntax(exc.text)
+        if newer is not None:
+            name = Path(exc.filename).name if exc.filename else "a model module"
+            message = (f"{what}: {name} uses {newer[0]}, syntax of Python {newer[1]}, and this is Python "
+                       f"{running()}")
+            how = (f"run migration-audit with Python {newer[1]} or newer, as the project does; meanwhile the "
+                   "migration rules ran")
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        # Say where it was looked for: usually a dependency that is not
+        # installed in this Python, or the project's package outside the path.
+        top = exc.name.split(".")[0]
+        message += (f" (looked in the project folders {', '.join(str(r) for r in roots)} and in the packages "
+                    f"installed for {sys.executable})")
+        how = (f"install the project's dependencies into the Python that runs migration-audit (`{sys.executable} "
+               f"-m pip install -e .` or its requirements file); if {top} is the project's own package, add the "
+               "folder that contains it to prepend_sys_path in alembic.ini. Meanwhile the migration rules ran")
+    return Diagnostic("MA002", message, how, _import_location(exc, roots, fallback))
 
 
 def load_metadata(
@@ -133,7 +174,15 @@ def load_metadata(
     failed: set[str] = set()
     reported: set[str] = set()  # one finding per root cause (a missing dependency)
 
+    missing: list[str] = []  # dependencies not installed, reported already
+
     def report(exc: BaseException, what: str, where: Location) -> None:
+        if isinstance(exc, ModuleNotFoundError):
+            missing.append(exc.name or "")
+        elif isinstance(exc, ImportError) and missing:
+            # "cannot import name X from partially initialized module": what
+            # the first failed import left behind, not a cause of its own
+            return
         if _detail(exc) not in reported:
             reported.add(_detail(exc))
             diagnostics.append(_failure(exc, what, roots, where))
@@ -154,7 +203,7 @@ def load_metadata(
         if any(module == f or module.startswith(f + ".") for f in failed):
             continue  # already reported
         try:
-            found.append(_as_metadata(_resolve(spec), spec))
+            found.extend(_as_metadata(_resolve(spec), spec))
         except BaseException as exc:  # noqa: BLE001
             report(exc, f"cannot load model metadata {spec}", import_modules.get(module) or fallback)
     return found, diagnostics
@@ -193,6 +242,10 @@ class _Located:
         self.call = call
         self.location = location
         self.modules = modules
+        # The defaults are written in a Column nested in the attribute's value
+        # (SQLModel's `Field(sa_column=Column(...))`): they are the Column's
+        # only, not the dataclass __init__ default.
+        self.column_only = False
 
     def keyword(self, *names: str) -> tuple[Location | None, str | None]:
         node = keyword_value(self.call, *names)
@@ -311,7 +364,9 @@ def _locate(col: Any, table: Any, mappers: list[Any], mapped: list[tuple[Any, An
             src, value, _klass = hit
             call = column_call(value)
             node = call or value
-            return _Located(src, call, src.loc(node)), prop.key
+            located = _Located(src, call, src.loc(node))
+            located.column_only = call is not None and call is not value and isinstance(value, ast.Call)
+            return located, prop.key
         if index.class_location(mapper.class_) is not None:
             # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
             break
@@ -381,7 +436,8 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                     if not (col.computed is not None and col.server_onupdate is col.computed) else None,
                     location=loc,
                     attribute=attribute if attribute and attribute != col.name else None,
-                    in_dataclass=bool(mapped) and _is_dataclass_style(mapped[0][0].class_),
+                    in_dataclass=not where.column_only and bool(mapped)
+                    and _is_dataclass_style(mapped[0][0].class_),
                 )
             fact.location = table_loc or fallback
             schema.tables[fact.key] = fact

@@ -146,6 +146,19 @@ class Opaque:
     tables: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(slots=True)
+class HelperCall:
+    """A call to a function the migration imports (project code): not
+    imported, not read. ``tables`` are the string arguments, which may name
+    the tables it changes."""
+
+    function: str
+    what: str
+    location: Location
+    tables: tuple[str, ...] = field(default_factory=tuple)
+    source: str = ""  # what the migration imported it from: a module, or an object of one
+
+
 Op = (
     CreateTable
     | DropTable
@@ -159,4 +172,5 @@ Op = (
     | Backfill
     | WriteRows
     | Opaque
+    | HelperCall
 )

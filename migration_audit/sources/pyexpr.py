@@ -21,11 +21,12 @@ from migration_audit.facts import DefaultKind, DefaultValue, Location
 class SourceError(Exception):
     """A file that cannot be read or parsed; carries the location."""
 
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+    def __init__(self, message: str, line: int = 1, column: int = 1, newer: tuple[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.newer = newer  # (construct, Python release) when the syntax is newer than this Python
 
 
 @dataclass(slots=True)
@@ -114,6 +115,14 @@ def parse_source(path: Path, data: bytes) -> SourceFile:
             if enabled:
                 gc.enable()
     except SyntaxError as exc:
+        from migration_audit.sources.syntax import newer_syntax, running
+
+        lines = text.splitlines()
+        line = lines[exc.lineno - 1] if exc.lineno and 0 < exc.lineno <= len(lines) else ""
+        newer = newer_syntax(line)
+        if newer is not None:
+            raise SourceError(f"it uses {newer[0]}, syntax of Python {newer[1]}, and this is Python {running()}",
+                              exc.lineno or 1, 1 + len(line) - len(line.lstrip()), newer) from None
         raise SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
     except (RecursionError, MemoryError):
         raise SourceError("expression nested too deeply to parse") from None

@@ -14,6 +14,7 @@ from migration_audit.facts import (
     ServerDefaultSet,
     TableFact,
     UniqueFact,
+    UnreadCall,
     table_key,
 )
 from migration_audit.sources import ops
@@ -88,6 +89,7 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
                 primary_key=op.primary_key,
                 uniques=list(op.uniques),
                 location=op.location,
+                created_by=revision,
             )
             tables[table.key] = table
             history.created_in.add((revision, table.key))
@@ -174,6 +176,10 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
             )
         case ops.Opaque():
             history.opaque_tables.update(op.tables)
+        case ops.HelperCall():
+            history.opaque_tables.update(op.tables)
+            history.unread_calls.append(UnreadCall(revision, op.function, op.what, op.location, op.tables,
+                                                  op.source))
 
 
 def _keyed_by_end(history: MigrationHistory, defaults_from: int, backfills_from: int) -> None:
@@ -251,8 +257,11 @@ class _NotNullWatch:
                 key = self._key(table, op.table, op.schema)
                 col = None if table is None else table.columns.get(op.column) or next(
                     (c for n, c in table.columns.items() if n.lower() == op.column.lower()), None)
-                if col is not None and not col.nullable:
-                    return  # already NOT NULL: nothing changes
+                if col is None or not col.nullable:
+                    # already NOT NULL: nothing changes; or a column the chain
+                    # never defined (a create_all + stamp baseline): whether
+                    # it was nullable, or holds NULLs, is unknown
+                    return
                 h.not_null_set.append(NotNullSet(
                     revision, table.name if table else op.table, table.schema if table else op.schema, op.column,
                     "alter", op.location, self._filled(revision, table, key, op.column.lower()),

@@ -269,6 +269,9 @@ class _Parser:
                     default = sql_default(text, self.loc(tok))
             elif self.accept("CONSTRAINT"):
                 self.ident()
+            elif t.upper in ("AUTO_INCREMENT", "AUTOINCREMENT"):
+                self.i += 1
+                default = DefaultValue(DefaultKind.SEQUENCE, source=t.upper, location=self.loc(t))
             elif self.accept("GENERATED"):
                 rest = self._collect_words_until_stop()
                 kind = DefaultKind.IDENTITY if "IDENTITY" in rest else DefaultKind.COMPUTED
@@ -278,6 +281,11 @@ class _Parser:
                     self.skip_parens()
                 else:
                     self.i += 1
+        if default is None and type_text.upper() in _SERIAL_TYPES:
+            # PostgreSQL's serial types are an integer with DEFAULT nextval(...):
+            # existing rows get numbered when the column is added
+            default = DefaultValue(DefaultKind.SEQUENCE, source=type_text, location=col.location)
+            col.nullable = False
         col.server_default = default
         return col, primary, default
 
@@ -295,6 +303,9 @@ class _Parser:
             words.append(t.upper)
             self.i += 1
         return words
+
+
+_SERIAL_TYPES = {"SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL2", "SERIAL4", "SERIAL8"}
 
 
 def sql_default(text: str, location: Location) -> DefaultValue:
