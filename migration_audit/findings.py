@@ -26,6 +26,10 @@ class Fix:
 
     kind: str
     location: Location
+    # The expression as the audit read it (as in messages: on one line,
+    # perhaps shortened): a file changed since, by hand or by another
+    # `--fix` running at the same time, is not rewritten.
+    expected: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

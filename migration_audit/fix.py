@@ -11,12 +11,14 @@ then ``os.replace``), in its own encoding and line endings.
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import io
 import os
 import re
 import tempfile
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +102,15 @@ def _replacement(kind: str, original: str, node: ast.expr) -> str | None:
     return None
 
 
+def _same_expression(original: str, expected: str) -> bool:
+    """Whether the source text is the expression a finding named (spelled on
+    one line, and shortened to 120 characters, as messages spell it)."""
+    flat = " ".join(original.split())
+    if len(expected) == 120 and expected.endswith("..."):
+        return flat.startswith(expected[:-3])
+    return flat == expected
+
+
 def _shown(path: Path, root: Path) -> str:
     return Location(path).shown_path(root)
 
@@ -153,6 +164,10 @@ def plan(findings: list[Finding], root: Path) -> list[FileEdit]:
             start = starts[node.lineno - 1] + fix.location.column - 1
             end = starts[node.end_lineno - 1] + len(end_line_text.encode("utf-8")[: node.end_col_offset].decode("utf-8"))
             original = text[start:end]
+            if fix.expected is not None and not _same_expression(original, fix.expected):
+                skipped.append(f"{shown}:{fix.location.line}: `{' '.join(original.split())[:60]}` is not what the "
+                               "check read there (the file changed since); run the check again")
+                continue
             new = _replacement(fix.kind, original, node)
             if new is None:
                 skipped.append(f"{shown}:{fix.location.line}: no safe rewrite for `{original}`")
@@ -198,36 +213,63 @@ def write(edits: list[FileEdit]) -> int:
         if e.before == e.after:
             continue
         try:
-            data = e.path.read_bytes()
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            if data.decode(encoding) != e.before:
-                e.skipped.append(f"{e.path.name}: changed on disk while fixing; left alone")
-                continue
-            st = e.path.stat()
-            payload = e.after.encode(encoding)
-            if st.st_nlink > 1:
-                with open(e.path, "r+b") as fh:
-                    fh.write(payload)
-                    fh.truncate()
-            else:
-                fd, tmp = tempfile.mkstemp(prefix=f".{e.path.name}.", dir=e.path.parent)
-                try:
-                    with os.fdopen(fd, "wb") as fh:
-                        fh.write(payload)
-                    os.chmod(tmp, st.st_mode)
-                    if hasattr(os, "chown"):
-                        try:
-                            os.chown(tmp, st.st_uid, st.st_gid)
-                        except OSError:
-                            pass  # not ours to give away; the mode is kept
-                    os.replace(tmp, e.path)
-                except BaseException:
-                    if os.path.exists(tmp):
-                        os.unlink(tmp)
-                    raise
+            with _locked(e.path.parent):
+                fixed = _write_one(e)
         except OSError as exc:
             e.skipped.append(f"{e.path.name}: cannot write it ({exc.strerror or exc}); not changed")
             e.fixed = 0
             continue
-        total += e.fixed
+        if fixed:
+            total += e.fixed
     return total
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the folder (POSIX): two `--fix` runs check and
+    replace a file one after the other, so the second sees the first's
+    change and leaves the file alone."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the content check alone
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _write_one(e: FileEdit) -> bool:
+    """Replace one file if it still holds what the plan read."""
+    data = e.path.read_bytes()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    if data.decode(encoding) != e.before:
+        e.skipped.append(f"{e.path.name}: changed on disk while fixing; left alone")
+        e.fixed = 0
+        return False
+    st = e.path.stat()
+    payload = e.after.encode(encoding)
+    if st.st_nlink > 1:
+        with open(e.path, "r+b") as fh:
+            fh.write(payload)
+            fh.truncate()
+        return True
+    fd, tmp = tempfile.mkstemp(prefix=f".{e.path.name}.", dir=e.path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, st.st_mode)
+        if hasattr(os, "chown"):
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass  # not ours to give away; the mode is kept
+        os.replace(tmp, e.path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True

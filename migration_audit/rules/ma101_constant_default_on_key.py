@@ -138,4 +138,4 @@ class ConstantDefaultOnKey(Rule):
             kind = fix_kind(d, col)
             location = d.location or col.location or table.location
             yield self.finding(message, help, location, obj,  # type: ignore[arg-type]
-                               fix=Fix(kind, d.location) if kind and d.location else None)
+                               fix=Fix(kind, d.location, d.source) if kind and d.location else None)

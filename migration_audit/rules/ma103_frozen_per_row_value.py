@@ -79,7 +79,7 @@ class FrozenPerRowValue(Rule):
                     help = frozen_help(value, col, keyword)
                 kind = fix_kind(value, col) if keyword != "server_default" else None
                 yield self.finding(message, help, value.location or col.location or table.location, obj,  # type: ignore[arg-type]
-                                   fix=Fix(kind, value.location) if kind and value.location else None)
+                                   fix=Fix(kind, value.location, value.source) if kind and value.location else None)
 
     def _migrations(self, facts: Facts) -> Iterator[Finding]:
         """A migration that computes a server default with a per-row call:

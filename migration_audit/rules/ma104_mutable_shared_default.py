@@ -60,5 +60,5 @@ class MutableSharedDefault(Rule):
                 f"create a new one per row: `{fix}`",
                 d.location or col.location or table.location,  # type: ignore[arg-type]
                 obj,
-                fix=Fix("factory", d.location) if d.location and d.source else None,
+                fix=Fix("factory", d.location, d.source) if d.location and d.source else None,
             )
