@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class _Parser(argparse.ArgumentParser):
@@ -189,7 +194,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             for e in edits:
                 for note in e.skipped:
                     print(f"migration-audit: not fixed: {note}", file=sys.stderr)
-            sys.stdout.write(fix.diff(edits, result.project.root))
+            _emit(fix.diff(edits, result.project.root))
             count = sum(e.fixed for e in edits)
             print(f"{count} fix{'es' if count != 1 else ''} available (apply with --fix)", file=sys.stderr)
             return EXIT_FINDINGS if count else EXIT_CLEAN
@@ -235,8 +240,7 @@ def _report(args: argparse.Namespace, result: AuditResult) -> int:
     if args.output:
         _write_report(Path(args.output), report)
     else:
-        stream.write(report)
-        stream.flush()
+        _emit(report)
     print(summary_line(result), file=sys.stderr)
     fail_on = args.fail_on or result.project.fail_on or "warning"
     if fail_on == "never":
@@ -266,15 +270,39 @@ def _cmd_probe(args: argparse.Namespace) -> int:
 
 
 def _write_report(target: Path, report: str) -> None:
-    """Replace ``target`` with the report in one step (a reader never sees half a report)."""
+    """Replace a regular ``target`` with the report in one step (a reader
+    never sees half a report), keeping its mode, or giving a new file the
+    mode the umask allows; write into anything else (a FIFO, a device,
+    /dev/stdout) in place."""
+    import stat
     import tempfile
 
-    target = target.resolve()
     try:
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            st = None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            with open(target, "w", encoding="utf-8", newline="") as out:
+                out.write(report)
+            return
+        target = target.resolve()
+        if st is not None:
+            mode = stat.S_IMODE(st.st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
         fd, tmp = tempfile.mkstemp(prefix=".migration-audit-", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(report)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(report)
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
     except OSError as exc:
         raise UsageError(f"--output {target}: {exc.strerror or exc}") from None
 
@@ -286,8 +314,7 @@ def _cmd_rules() -> int:
     for code, rule in RULES.items():
         rows.append((code, rule.name, str(rule.severity), "yes" if rule.enabled_by_default else "no", rule.summary()))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for r in rows:
-        print("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4])
+    _emit("".join("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] + "\n" for r in rows))
     return EXIT_CLEAN
 
 
@@ -301,7 +328,7 @@ def _cmd_explain(selector: str) -> int:
     rule = RULES[codes[0]]
     doc = rule_doc(rule)
     state = "enabled by default" if rule.enabled_by_default else "off by default: enable it with --select or extend-select"
-    print(f"{rule.code} {rule.name} [{rule.severity}, {state}]\n\n{doc.summary}\n\n{doc.text()}")
+    _emit(f"{rule.code} {rule.name} [{rule.severity}, {state}]\n\n{doc.summary}\n\n{doc.text()}\n")
     return EXIT_CLEAN
 
 
@@ -317,7 +344,7 @@ def _cmd_explain_error(args: argparse.Namespace) -> int:
         raise UsageError("explain-error: no error text (give it as an argument, or on stdin with -)")
     error = dberror.parse(text)
     if error is None:  # no project needed to say so
-        sys.stdout.write(render(explain(text, _no_facts(), []), Path(".")))
+        _emit(render(explain(text, _no_facts(), []), Path(".")))
         return EXIT_CLEAN
     overrides = Overrides(metadata=args.metadata, script_location=args.script_location, name=args.name,
                           import_timeout=args.import_timeout, dialect=error.dialect)
@@ -328,7 +355,7 @@ def _cmd_explain_error(args: argparse.Namespace) -> int:
         raise UsageError(f"explain-error needs the project's models: {why}")
     findings = [f for code in (*KEY_RULES, *NOT_NULL_RULES) for f in RULES[code]().check(facts)]
     explanation = explain(text, facts, findings)
-    sys.stdout.write(render(explanation, project.root))
+    _emit(render(explanation, project.root))
     return EXIT_FINDINGS if explanation.default_problem else EXIT_CLEAN
 
 
@@ -349,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        sys.stdout = _ClosedOutput()
+    previous = _on_sigterm()
     try:
         if args.command == "check":
             return _cmd_check(args)
@@ -367,7 +397,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("migration-audit: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("migration-audit: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except BrokenPipeError:
+        # The reader went away (`| head`): what it did not read is not an
+        # error; no more output, and no complaint when Python exits.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - an internal error must still exit 2, with a trace to report
         traceback.print_exc(file=sys.stderr)
         print(
@@ -375,3 +414,56 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM (`timeout`, a cancelled CI job), raised where the audit is so
+    that every cleanup runs: child processes are stopped, temporary
+    folders and scratch databases removed."""
+
+
+def _on_sigterm() -> object:
+    """Turn SIGTERM into _Terminated while main runs (only when nobody else
+    has claimed the signal); returns the handler to restore, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    current = signal.getsignal(signal.SIGTERM)
+    if current is not signal.SIG_DFL:
+        return None
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated()
+
+    signal.signal(signal.SIGTERM, handler)
+    return current
+
+
+def _emit(text: str) -> None:
+    """Write to standard output; a failure other than a reader gone away
+    (a full disk, a closed stream) is a one-line error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+class _ClosedOutput:
+    """Standard output when the process was started without one."""
+
+    def write(self, text: str) -> int:
+        raise OSError(9, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        raise OSError(9, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import configparser
 import difflib
+import math
 import os
 import re
 import sys
@@ -431,8 +432,11 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         project.dialect = _dialect_of(url) or "default"
     timeout = overrides.import_timeout if overrides.import_timeout is not None else tool_audit.get("import-timeout")
     if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise UsageError(f"import-timeout must be a positive number of seconds, not {timeout!r}")
+        where = "--import-timeout" if overrides.import_timeout is not None else \
+            f"{pyproject}: [tool.migration-audit] import-timeout"
+        if (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout)
+                or timeout <= 0):
+            raise UsageError(f"{where} must be a positive number of seconds, not {timeout!r}")
         project.import_timeout = float(timeout)
     if "revision-hook" in tool_audit:
         mode = tool_audit["revision-hook"]

@@ -21,6 +21,7 @@ import functools
 import os
 import pickle
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,19 @@ def main(argv: list[str]) -> int:
     os._exit(0)
 
 
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the child's process group (the child leads its own): a model
+    import that started processes leaves none behind."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # the group is gone
+    elif proc.poll() is None:  # pragma: no cover - Windows
+        proc.kill()
+    proc.wait()
+
+
 def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool, nice: bool = False) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path,
@@ -132,6 +146,7 @@ def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool, nice: bo
         cwd=str(cwd),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # the child also points its fd 1 at its stderr
+        start_new_session=hasattr(os, "killpg"),  # its own process group, killed as one
         stderr=subprocess.DEVNULL if quiet else None,  # the project's output is shown once
     )
 
@@ -175,11 +190,10 @@ class ModelImport:
             self.cancel()
 
     def cancel(self) -> None:
-        """Stop the children that still run; remove the exchange files."""
+        """Stop the children that still run, and whatever processes the
+        project's code started in them; remove the exchange files."""
         for proc, _ in self._procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            _kill_group(proc)
         self._tmp.cleanup()
 
     def _result(self, proc: subprocess.Popen[bytes], result_path: str) -> Result:
@@ -188,7 +202,7 @@ class ModelImport:
         while (code := proc.poll()) is None and time.monotonic() < self._deadline:
             time.sleep(0.005)
         if code is None:
-            proc.kill()
+            _kill_group(proc)
             proc.wait()
             return _failed(self.request, f"importing the models did not finish within {self.timeout:g} s "
                                          f"(an endless loop, or waiting on a network service?)")
