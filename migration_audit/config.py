@@ -33,7 +33,7 @@ class UsageError(Exception):
 
 CONFIG_KEYS = {
     "metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore",
-    "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude",
+    "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude", "import-models",
 }
 FAIL_ON = ("error", "warning", "never")
 
@@ -62,6 +62,8 @@ class Project:
     fail_on: str | None = None  # "error", "warning" or "never"
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob → rule selectors
     exclude: list[str] = field(default_factory=list)  # globs of files whose findings are dropped
+    # False (--static, `import-models = false`): read the models with ast, run no project code.
+    import_models: bool = True
 
 
 @dataclass(slots=True)
@@ -71,6 +73,7 @@ class Overrides:
     dialect: str | None = None
     import_timeout: float | None = None
     name: str | None = None  # the alembic.ini section, as `alembic --name`
+    import_models: bool | None = None  # False: --static
 
 
 def _split_paths(value: str, separator: str | None) -> list[str]:
@@ -329,6 +332,11 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise UsageError(f"import-timeout must be a positive number of seconds, not {timeout!r}")
         project.import_timeout = float(timeout)
+    if "import-models" in tool_audit and not isinstance(tool_audit["import-models"], bool):
+        raise UsageError(f"{pyproject}: [tool.migration-audit] import-models must be true or false, "
+                         f"not {tool_audit['import-models']!r}")
+    project.import_models = bool(tool_audit.get("import-models", True)) if overrides.import_models is None \
+        else overrides.import_models
     if "revision-hook" in tool_audit:
         mode = tool_audit["revision-hook"]
         if mode not in ("fail", "warn", "annotate", "skip"):

@@ -17,7 +17,7 @@ from migration_audit.facts import Diagnostic, Facts, Location
 from migration_audit.findings import Finding
 from migration_audit.rules.ma0xx_tool import UnusedIgnore
 from migration_audit.sources.migrations import read_history
-from migration_audit.sources.model_worker import Request, compare, load_models
+from migration_audit.sources.model_worker import Request, Result, compare, load_models
 
 
 @dataclass(slots=True)
@@ -78,9 +78,16 @@ def collect_facts(
         roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
         fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
         sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
-        request = Request(project.metadata, project.import_modules, roots, sys_paths, project.dialect,
-                          fallback, project.root)
-        results = load_models(request, runs=2 if probe else 1, timeout=project.import_timeout)
+        if project.import_models:
+            request = Request(project.metadata, project.import_modules, roots, sys_paths, project.dialect,
+                              fallback, project.root)
+            results = load_models(request, runs=2 if probe else 1, timeout=project.import_timeout)
+        else:
+            from migration_audit.sources.model_ast import static_schema
+
+            search = list(dict.fromkeys(p.resolve() for p in sys_paths))
+            results = [Result(*static_schema(project.metadata, project.import_modules, search, project.dialect,
+                                             fallback))]
         seen: set[str] = set()
         for r in results:
             for d in r.diagnostics:

@@ -251,10 +251,15 @@ def _server_default(sd: Any, where: _Located, names: tuple[str, ...], dialect: A
 
 
 def _type_name(col: Any, dialect: Any) -> str:
+    return compile_type(col.type, dialect)
+
+
+def compile_type(type_: Any, dialect: Any) -> str:
+    """A column type as the dialect spells it in DDL (``VARCHAR(20)``)."""
     try:
-        return str(col.type.compile(dialect=dialect))
+        return str(type_.compile(dialect=dialect))
     except Exception:  # noqa: BLE001 - a type the dialect cannot render
-        return type(col.type).__name__
+        return type(type_).__name__
 
 
 def _mappers_by_table() -> dict[Any, list[Any]]:
