@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--import-timeout", type=float, metavar="SECONDS",
                        help="give up on importing the models after this long (default: 120)")
     check.add_argument("--dialect", help="SQL dialect to render defaults for (default: from sqlalchemy.url)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="read every revision file afresh, without the revision cache "
+                       "(also MIGRATION_AUDIT_NO_CACHE=1)")
     check.add_argument("--select", type=_csv, action="extend", default=[], metavar="CODES", help="only these rules: codes, prefixes (MA1) or names, comma-separated")
     check.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="CODES", help="skip these rules: codes, prefixes (MA1) or names, comma-separated")
 
@@ -112,6 +115,9 @@ def _backend(url: str) -> str | None:
 def _cmd_check(args: argparse.Namespace) -> int:
     from migration_audit.engine import audit
     from migration_audit.reporters import REPORTERS
+
+    if args.no_cache:
+        os.environ["MIGRATION_AUDIT_NO_CACHE"] = "1"
 
     overrides = Overrides(
         metadata=args.metadata, script_location=args.script_location, dialect=args.dialect, name=args.name,

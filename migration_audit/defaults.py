@@ -2,13 +2,15 @@
 
 This is the one place that decides whether two spellings of a server default
 mean the same thing, and whether a literal is a per-row value that was frozen
-(a UUID). Rules call it; nothing here does I/O.
+(a UUID). Rules call it; nothing here does I/O. The string functions are
+pure and memoised: several rules ask about the same texts for every column.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -68,6 +70,7 @@ def _outer_parens_wrap_all(text: str) -> bool:
     return depth == 0
 
 
+@lru_cache(maxsize=8192)
 def strip_outer_parens(text: str) -> str:
     text = text.strip()
     while _outer_parens_wrap_all(text):
@@ -78,6 +81,7 @@ def strip_outer_parens(text: str) -> str:
 _STRING_LITERAL_RE = re.compile(r"^[NnEe]?'((?:[^']|'')*)'(?:\s*::\s*[\w .\"\[\]()]+)?$", re.DOTALL)
 
 
+@lru_cache(maxsize=8192)
 def string_literal_content(sql: str) -> str | None:
     """The value of ``sql`` if it is a single SQL string literal, allowing
     outer parentheses and a PostgreSQL cast (``'x'::character varying``)."""
@@ -171,6 +175,7 @@ def _mysql_unquoted(text: str) -> str:
     return stripped
 
 
+@lru_cache(maxsize=8192)
 def normalize_server_default(sql: str | None, *, boolean: bool = False, dialect: str = "") -> str | None:
     """A canonical form of a server default's SQL text, so that spellings that
     mean the same thing compare equal, on ``dialect`` (``postgresql``,
@@ -296,6 +301,7 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def classify_literal(text: str, near: datetime | None = None, window: timedelta = timedelta(days=2)) -> FrozenLiteral | None:
     """What per-row value ``text`` is a frozen instance of, if any.
 
@@ -372,6 +378,7 @@ def is_literal_sql(sql: str | None, *, boolean: bool = False) -> bool:
 _LENGTH = re.compile(r"\((?:\s*length\s*=\s*)?(\d+)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
 def type_family(type_text: str) -> tuple[str, int | None]:
     """(family, length) of a column type as SQLAlchemy compiles it
     (``VARCHAR(20)``, ``TIMESTAMP WITHOUT TIME ZONE``) or as a migration
@@ -405,6 +412,7 @@ _PG_TIME_WORDS = {"now", "today", "tomorrow", "yesterday", "infinity", "-infinit
 PG_FROZEN_TIME_WORDS = {"now", "today", "tomorrow", "yesterday"}
 
 
+@lru_cache(maxsize=8192)
 def literal_of(sql: str | None) -> tuple[str, bool] | None:
     """(value, quoted) when a server default's SQL is one literal: a string
     (with any PostgreSQL cast) or a bare number; None for expressions."""
@@ -421,6 +429,7 @@ def literal_of(sql: str | None) -> tuple[str, bool] | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def misfit(type_text: str, sql: str | None, dialect: str) -> str | None:
     """Why the literal server default ``sql`` cannot be stored in a column of
     ``type_text`` on ``dialect``, or None when it fits (or is an expression,

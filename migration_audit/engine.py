@@ -143,7 +143,12 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Everything allocated meanwhile would be young: re-enabling the
+            # GC as is makes its next pass scan it all at once. Moved to the
+            # oldest generation, it waits for the next full collection.
+            gc.freeze()
             gc.enable()
+            gc.unfreeze()
 
 
 def _files_read(facts: Facts) -> set[Path]:

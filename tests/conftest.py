@@ -13,6 +13,13 @@ from migration_audit.engine import AuditResult, audit
 
 pytest_plugins = ["pytester"]
 
+# The revision cache goes to a folder of this run, never the user's ~/.cache
+# (child processes the tests start inherit it).
+if "MIGRATION_AUDIT_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["MIGRATION_AUDIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="migration-audit-test-cache-")
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "projects"
 

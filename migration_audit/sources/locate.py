@@ -37,6 +37,7 @@ class SourceIndex:
         self._tables: dict[str, list[tuple[SourceFile, ast.Call]]] | None = None
         self._class_nodes: dict[type, tuple[SourceFile, ast.ClassDef] | None] = {}
         self._attributes: dict[int, dict[str, ast.AST]] = {}
+        self._module_sources: dict[str, SourceFile | None] = {}
         self.module_files: list[Path] = []
 
     def file(self, path: Path) -> SourceFile | None:
@@ -81,6 +82,18 @@ class SourceIndex:
             # place a project column is defined, and big files to parse.
             self._class_nodes[cls] = None
             return None
+        src = self._module_source(cls, module)
+        if src is not None:
+            node = self._class_defs(src).get(cls.__qualname__)
+            found = (src, node) if node is not None else None
+        self._class_nodes[cls] = found
+        return found
+
+    def _module_source(self, cls: type, module: str) -> SourceFile | None:
+        """The parsed source of the module that defines ``cls`` (looked up
+        once per module: a models module may define hundreds of classes)."""
+        if module in self._module_sources:
+            return self._module_sources[module]
         try:
             filename = inspect.getsourcefile(cls)
         except (TypeError, OSError):
@@ -88,11 +101,9 @@ class SourceIndex:
         if filename and any(part in ("site-packages", "dist-packages") for part in Path(filename).parts):
             filename = None
         src = self.file(Path(filename)) if filename else None
-        if src is not None:
-            node = self._class_defs(src).get(cls.__qualname__)
-            found = (src, node) if node is not None else None
-        self._class_nodes[cls] = found
-        return found
+        if module:  # getsourcefile finds a class through its module: the same file for all of them
+            self._module_sources[module] = src
+        return src
 
     def attribute_value(self, cls_node: ast.ClassDef, key: str) -> ast.AST | None:
         """The expression assigned to ``key`` in the class body (or the

@@ -14,10 +14,11 @@ import heapq
 import re
 from pathlib import Path
 
+from migration_audit import cache
 from migration_audit.defaults import parse_timestamp
 from migration_audit.facts import Diagnostic, Location, MigrationHistory, Revision
 from migration_audit.sources.migration_ops import UpgradeReader
-from migration_audit.sources.pyexpr import SourceError, literal, module_level, parse_file
+from migration_audit.sources.pyexpr import SourceError, literal, module_level, parse_file, parse_source
 from migration_audit.sources.replay import replay
 
 _REV_FILE = re.compile(r"(?!\.#|__init__)(.*\.py)$")
@@ -50,10 +51,11 @@ def _as_tuple(value: object) -> tuple[str, ...] | None:
     return None
 
 
-def read_revision(path: Path, diagnostics: list[Diagnostic]) -> Revision | None:
-    """One file → a Revision with its operations, or a located MA001."""
+def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None = None) -> Revision | None:
+    """One file (``data``: its bytes, if already read) → a Revision with its
+    operations, or a located MA001."""
     try:
-        src = parse_file(path)
+        src = parse_file(path) if data is None else parse_source(path, data)
     except SourceError as exc:
         diagnostics.append(
             Diagnostic(
@@ -329,11 +331,15 @@ def _read_history(
     extra_files: list[Path],
 ) -> MigrationHistory:
     history = MigrationHistory(script_location=script_location)
-    files = revision_files(version_locations, recursive) + extra_files
+    stored = revision_files(version_locations, recursive)
+    files = stored + extra_files
     history.files = len(files)
+    cached = cache.RevisionCache(str(script_location.resolve())) if cache.enabled() and stored else None
     first_seen: dict[str, Revision] = {}
     for path in files:
-        rev = read_revision(path, diagnostics)
+        rev = _read_cached(path, diagnostics, cached) if cached is not None and path not in extra_files else (
+            read_revision(path, diagnostics)
+        )
         if rev is None:
             continue
         if rev.revision in first_seen:
@@ -351,6 +357,28 @@ def _read_history(
             continue
         first_seen[rev.revision] = rev
         history.revisions[rev.revision] = rev
+    if cached is not None:
+        cached.save()
     _order(history, diagnostics)
     replay(history)
     return history
+
+
+def _read_cached(path: Path, diagnostics: list[Diagnostic], cached: cache.RevisionCache) -> Revision | None:
+    """:func:`read_revision` through the cache: a file read before with the
+    same bytes gives the same Revision and diagnostics without being parsed."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return read_revision(path, diagnostics)  # reports the error
+    digest = cached.digest(data)
+    hit = cached.get(path, digest)
+    if hit is not None:
+        rev, found = hit
+        diagnostics.extend(found)
+        return rev  # type: ignore[no-any-return]
+    found: list[Diagnostic] = []
+    rev = read_revision(path, found, data)
+    cached.put(path, digest, (rev, found))  # before the replay changes anything it holds
+    diagnostics.extend(found)
+    return rev

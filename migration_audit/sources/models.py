@@ -11,8 +11,11 @@ to the line that defines it (:mod:`.locate`).
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
+import os
 import sys
+import sysconfig
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -39,9 +42,20 @@ _HOW = (
 )
 
 
+@functools.cache
+def _library_folders() -> tuple[str, ...]:
+    """The standard library's and the environments' package folders."""
+    paths = sysconfig.get_paths()
+    found = {os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    return tuple(sorted(f.rstrip(os.sep) + os.sep for f in found))
+
+
 def _under(path: Path, roots: list[Path]) -> bool:
-    if str(path).startswith("<"):  # "<frozen importlib._bootstrap>", "<string>"
+    text = str(path)
+    if text.startswith("<"):  # "<frozen importlib._bootstrap>", "<string>"
         return False
+    if text.startswith(_library_folders()) and not any(text.startswith(str(r) + os.sep) for r in roots):
+        return False  # a library module: no need to resolve it, part by part
     try:
         resolved = path.resolve()
     except OSError:
@@ -226,11 +240,11 @@ def _client_default(d: Any, where: _Located, names: tuple[str, ...], dialect: An
 
 
 def _server_default(sd: Any, where: _Located, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
+    if sd is None:
+        return None
     from sqlalchemy import Computed, DefaultClause, Identity
     from sqlalchemy.sql.elements import TextClause
 
-    if sd is None:
-        return None
     loc, source = where.keyword(*names)
     if isinstance(sd, Identity):
         return DefaultValue(DefaultKind.IDENTITY, source=source or "Identity()", location=where.location)
@@ -274,37 +288,36 @@ def _mappers_by_table() -> dict[Any, list[Any]]:
     return by_table
 
 
-def _is_dataclass_mapped(col: Any, mappers: list[Any]) -> bool:
+def _is_dataclass_style(cls: type) -> bool:
+    """Mapped as a dataclass (MappedAsDataclass, SQLModel, pydantic)."""
     import dataclasses
 
+    return dataclasses.is_dataclass(cls) or hasattr(cls, "model_fields") or hasattr(cls, "__fields__")
+
+
+def _mapped_by(col: Any, mappers: list[Any]) -> list[tuple[Any, Any]]:
+    """(mapper, property) of each mapper that maps ``col``."""
     from sqlalchemy.orm.exc import UnmappedColumnError
 
+    found = []
     for mapper in mappers:
         try:
-            mapper.get_property_by_column(col)
+            found.append((mapper, mapper.get_property_by_column(col)))
         except (UnmappedColumnError, KeyError, AttributeError):
             continue
-        cls = mapper.class_
-        return dataclasses.is_dataclass(cls) or hasattr(cls, "model_fields") or hasattr(cls, "__fields__")
-    return False
+    return found
 
 
-def _locate(col: Any, table: Any, mappers: list[Any], index: SourceIndex) -> tuple[_Located, str | None]:
-    from sqlalchemy.orm.exc import UnmappedColumnError
-
-    for mapper in mappers:
-        try:
-            prop = mapper.get_property_by_column(col)
-        except (UnmappedColumnError, KeyError, AttributeError):
-            continue
+def _locate(col: Any, table: Any, mappers: list[Any], mapped: list[tuple[Any, Any]],
+            index: SourceIndex) -> tuple[_Located, str | None]:
+    for mapper, prop in mapped:
         hit = index.locate_attribute(mapper.class_.__mro__, prop.key)
         if hit is not None:
             src, value, _klass = hit
             call = column_call(value)
             node = call or value
             return _Located(src, call, src.loc(node)), prop.key
-        loc = index.class_location(mapper.class_)
-        if loc is not None:
+        if index.class_location(mapper.class_) is not None:
             # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
             break
     for src, tcall in index.table_calls(table.name):
@@ -344,7 +357,8 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                         fact.uniques.append(UniqueFact(idx.name if isinstance(idx.name, str) else None, cols, "index"))
             table_loc: Location | None = None
             for col in table.columns:
-                where, attribute = _locate(col, table, mappers, index)
+                mapped = _mapped_by(col, mappers)
+                where, attribute = _locate(col, table, mappers, mapped, index)
                 where.modules = modules
                 loc = where.location or fallback
                 table_loc = table_loc or loc
@@ -369,7 +383,7 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                     if not (col.computed is not None and col.server_onupdate is col.computed) else None,
                     location=loc,
                     attribute=attribute if attribute and attribute != col.name else None,
-                    in_dataclass=_is_dataclass_mapped(col, mappers),
+                    in_dataclass=bool(mapped) and _is_dataclass_style(mapped[0][0].class_),
                 )
             fact.location = table_loc or fallback
             schema.tables[fact.key] = fact

@@ -10,7 +10,20 @@ from migration_audit.facts import ColumnFact, DefaultValue, Location, UniqueFact
 
 # ``AlterColumn`` fields use UNCHANGED for "not given"; None for a server
 # default means "drop it".
-UNCHANGED: object = object()
+class Unchanged:
+    """The type of UNCHANGED: one instance, which stays the same object
+    when a cached revision is unpickled."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+    def __reduce__(self) -> str:
+        return "UNCHANGED"  # pickled as a reference to the module's one instance
+
+
+UNCHANGED: object = Unchanged()
 
 
 @dataclass(slots=True)

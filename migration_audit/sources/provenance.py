@@ -275,13 +275,12 @@ class _Module:
     def _call(self, node: ast.Call, depth: int) -> Provenance:
         func = node.func
         qualified = self.imports.qualify(func)
-        spelled = self.src.segment(node, 80)
         if is_per_row_source(qualified):
-            return Provenance("per-row", spelled)
+            return Provenance("per-row", self.src.segment(node, 80))
         if isinstance(func, ast.Attribute) and func.attr in ("now", "utcnow", "today") and qualified and (
             qualified.endswith(("datetime.now", "datetime.utcnow", "datetime.today", "date.today"))
         ):
-            return Provenance("per-row", spelled)
+            return Provenance("per-row", self.src.segment(node, 80))
         sa = self.imports.sa_name(func)
         if sa is not None and (sa.startswith("func.") or sa in _SQL_NAMES):
             # sa.text(str(int(time.time()))): SQL, but built from a frozen value
