@@ -108,24 +108,6 @@ class Project:
 
     def audit(self, *, select: list[str] | None = None, models_load: bool = True, **overrides: object) -> AuditResult:
         result = audit(self.root, Overrides(**overrides), select or [], [])  # type: ignore[arg-type]
-        if os.environ.get("MA_COMPARE_STATIC"):
-            import json as _json
-            try:
-                st = audit(self.root, Overrides(**{**overrides, "import_models": False}), select or [], [])  # type: ignore[arg-type]
-                def key(r):
-                    return sorted((f.code, f.object, str(f.location.path), f.location.line, f.location.column, f.message) for f in r.findings if f.code not in ("MA106", "MA002", "MA008", "MA005"))
-                a, b = key(result), key(st)
-                ma8 = [f.message for f in st.facts.diagnostics if f.code in ("MA008", "MA005")]
-                if ma8:
-                    with open("/tmp/static_ma008.jsonl", "a") as fh:
-                        fh.write(_json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST"), "ma008": ma8}) + "\n")
-                if a != b:
-                    with open("/tmp/static_mismatch.jsonl", "a") as fh:
-                        fh.write(_json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST"), "runtime_only": [x for x in a if x not in b], "static_only": [x for x in b if x not in a], "ma008": [f.message for f in st.findings if f.code == "MA008"]}, default=str) + "\n")
-            except Exception as exc:
-                with open("/tmp/static_mismatch.jsonl", "a") as fh:
-                    import traceback
-                    fh.write(_json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST"), "crash": traceback.format_exc()}) + "\n")
         if models_load:
             # A rule test whose models failed to import would pass vacuously.
             problems = [d.message for d in result.facts.diagnostics if d.code in ("MA002", "MA005")]

@@ -1110,20 +1110,20 @@ class StaticModels:
             is_nullable = _includes_none(mapped)
         else:
             is_nullable = not primary_key and identity is None
-        default = self._client(unit, call, where, ("default", "insert_default"), cls_name)
+        default = self._client(unit, call, where, ("default", "insert_default"), cls_name, obj)
         if default is None:
             sequence = next((p for p in positional if isinstance(p, Sequence)), None)
             if sequence is not None:
                 default = _client_default(sequence, where, ("default", "insert_default"), self.dialect)
-        server = self._server(unit, call, where, ("server_default",))
+        server = self._server(unit, call, where, ("server_default",), obj_name=obj)
         if server is None:
             generator = identity or computed or next((p for p in positional if isinstance(p, FetchedValue)
                                                        and not isinstance(p, (Identity, Computed))), None)
             if generator is not None:
                 server = _server_default(generator, where, ("server_default",), self.dialect)
-        onupdate = self._client(unit, call, where, ("onupdate",), cls_name)
+        onupdate = self._client(unit, call, where, ("onupdate",), cls_name, obj)
         server_onupdate = None if computed is not None else self._server(unit, call, where, ("server_onupdate",),
-                                                                        provenance=False)
+                                                                        provenance=False, obj_name=obj)
         fact = ColumnFact(
             name=col_name,
             type=compile_type(type_, self.dialect) if type_known else (
@@ -1197,7 +1197,7 @@ class StaticModels:
         return {}
 
     def _client(self, unit: _Unit, call: ast.Call | None, where: _Located, names: tuple[str, ...],
-                cls_name: str | None) -> DefaultValue | None:
+                cls_name: str | None, obj_name: str | None = None) -> DefaultValue | None:
         from sqlalchemy import ColumnDefault, Sequence
         from sqlalchemy.sql.elements import ClauseElement
 
@@ -1225,8 +1225,9 @@ class StaticModels:
         elif isinstance(node, ast.Name) and node.id not in unit.defs and callable(getattr(builtins, node.id, None)):
             value = DefaultValue(DefaultKind.CALLABLE, value=node.id, source=source, location=loc)
         else:
-            self._report(f"{names[0]}={source} is computed by code that runs only when the models are imported; "
-                         "rules that need its value skipped it", loc or where.location or self.fallback)
+            self._report(f"{obj_name + ': ' if obj_name else ''}{names[0]}={source} is computed by code that runs "
+                         "only when the models are imported; rules that need its value skipped it",
+                         loc or where.location or self.fallback, obj_name)
             value = DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
         return _with_provenance(value, where, names)
 
@@ -1253,7 +1254,7 @@ class StaticModels:
         return qualified
 
     def _server(self, unit: _Unit, call: ast.Call | None, where: _Located, names: tuple[str, ...],
-                provenance: bool = True) -> DefaultValue | None:
+                provenance: bool = True, obj_name: str | None = None) -> DefaultValue | None:
         from sqlalchemy import DefaultClause, FetchedValue
         from sqlalchemy.sql.elements import ClauseElement
 
@@ -1280,8 +1281,9 @@ class StaticModels:
         if p.kind == "per-row":
             result = DefaultValue(DefaultKind.CONSTANT, value=_FROZEN, source=source, location=loc)
         else:
-            self._report(f"{names[0]}={source} cannot be read without running the code; rules that need it "
-                         "skipped it", loc or where.location or self.fallback)
+            self._report(f"{obj_name + ': ' if obj_name else ''}{names[0]}={source} cannot be read without "
+                         "running the code; rules that need it skipped it", loc or where.location or self.fallback,
+                         obj_name)
             result = DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
         return _with_provenance(result, where, names) if provenance else result
 
