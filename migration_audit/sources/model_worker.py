@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -138,14 +139,19 @@ def load_models(request: Request, runs: int = 2, timeout: float = DEFAULT_TIMEOU
             result_path = os.path.join(tmp, f"result-{i}.pickle")
             procs.append((_spawn(request_path, result_path, request.root, quiet=i > 0), result_path))
         results: list[Result] = []
+        # The children run side by side: one deadline for all of them, not
+        # one timeout each after the other.
+        deadline = time.monotonic() + timeout
         for proc, result_path in procs:
             try:
-                code = proc.wait(timeout=timeout)
+                code = proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
                 results.append(_failed(request, f"importing the models did not finish within {timeout:g} s "
-                                                f"(an endless loop, or waiting on a network service?)"))
+                                                "(an endless loop, or waiting on a network service?); if it is "
+                                                "only slow, raise --import-timeout (import-timeout in "
+                                                "[tool.migration-audit]), or audit without importing it: --static"))
                 continue
             if not os.path.exists(result_path):
                 results.append(_failed(request, f"the model import ended the process (exit code {code}) "
