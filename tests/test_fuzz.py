@@ -27,6 +27,7 @@ import string
 import sys
 import tempfile
 import textwrap
+import warnings
 from pathlib import Path
 from unittest import mock
 
@@ -325,7 +326,9 @@ def _imported_models(root: Path):  # type: ignore[no-untyped-def]
     None when they do not import; forgotten afterwards."""
     sys.path.insert(0, str(root))
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy's warnings about the generated classes
             try:
                 module = importlib.import_module("app.models")
                 metadata = module.Base.metadata
