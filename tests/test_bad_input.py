@@ -300,3 +300,20 @@ def test_import_timeout_is_one_deadline_for_both_imports(project: Project, capfd
     elapsed = time.perf_counter() - start
     assert "did not finish within 4 s" in capfd.readouterr().out
     assert 4 <= elapsed < 7, elapsed
+
+
+def test_special_files_never_block_the_audit(project: Project, tmp_path: Path) -> None:
+    """A pull request can add a FIFO or a link to /dev/zero where a
+    migration or the models are read: reading them would block or never
+    end. They are not read, and the audit finishes."""
+    project.revision("a1", None, UUID_REV)
+    os.mkfifo(project.root / "migrations/versions/fifo.py")
+    os.symlink("/dev/zero", project.root / "migrations/versions/zero.py")
+    project.models("", "app/__init__.py")
+    os.symlink("/dev/zero", project.root / "app/models.py")
+    for mode in (["--static"], ["--import-timeout", "20"]):
+        run = subprocess.run([*_cli(), "check", str(project.root), "--format", "gcc", *mode],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert "migrations/versions/a1.py:18:94: error:" in run.stdout
+        assert "1 revision," in run.stderr
