@@ -195,3 +195,18 @@ def test_static_probe_is_off_and_says_so_nowhere_else(project: Project) -> None:
     static = project.audit(import_models=False, select=["MA1"])
     assert [(f.code, f.location.line) for f in static.findings] == [("MA103", 13)]
     assert static.facts.variances == []
+
+
+def test_project_modules_never_shadow_the_libraries(project: Project, tmp_path: Path) -> None:
+    """`python -m migration_audit` run from the project folder: the folder
+    is first on sys.path, so the project's `sqlalchemy.py` would be imported
+    in place of SQLAlchemy, in the auditor itself."""
+    marker = tmp_path / "ran"
+    _hostile(project, marker)
+    for name in ("sqlalchemy", "sqlparse", "alembic", "sqlmodel", "tomllib"):
+        project.write(f"{name}.py", f"open({str(marker)!r}, 'a').write('{name}\\n')\n")
+    run = subprocess.run([sys.executable, "-m", "migration_audit", "check", "--static"], cwd=project.root,
+                         capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"})
+    assert not marker.exists(), marker.read_text()
+    assert run.returncode == 1 and "users.id" in run.stdout, run.stderr
