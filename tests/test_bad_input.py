@@ -317,3 +317,15 @@ def test_special_files_never_block_the_audit(project: Project, tmp_path: Path) -
         assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
         assert "migrations/versions/a1.py:18:94: error:" in run.stdout
         assert "1 revision," in run.stderr
+
+
+def test_invalid_escapes_in_project_files_print_no_warnings(project: Project) -> None:
+    """`"\\d"` in a migration or a model: Python's own warning about it is
+    not the audit's output."""
+    project.revision("a1", None, UUID_REV + "\n" + r"op.execute('SELECT 1 WHERE a ~ ' + '\d+')")
+    project.models("import re\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase\n"
+                   + r"PATTERN = re.compile('\d+')" + "\n\n\nclass Base(DeclarativeBase):\n    pass\n")
+    run = subprocess.run([*_cli(), "check", str(project.root), "--static"], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "PYTHONWARNINGS": "always"})
+    assert run.returncode == 1, run.stderr
+    assert "Warning" not in run.stderr, run.stderr

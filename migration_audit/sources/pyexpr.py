@@ -10,6 +10,7 @@ import gc
 import io
 import re
 import tokenize
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +110,12 @@ def parse_source(path: Path, data: bytes) -> SourceFile:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            tree = ast.parse(text, filename=str(path))
+            # `"\d"` in a user's file: Python warns (a SyntaxWarning on
+            # stderr from 3.12 on) each time it is parsed; the audit is not
+            # the place to say so, once per file and run.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=str(path))
         finally:
             if enabled:
                 gc.enable()
