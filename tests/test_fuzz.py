@@ -41,7 +41,7 @@ from migration_audit.config import Overrides, UsageError
 from migration_audit.engine import AuditResult, audit
 from migration_audit.reporters import REPORTERS
 
-EXAMPLES = int(os.environ.get("MIGRATION_AUDIT_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("MIGRATION_AUDIT_FUZZ_EXAMPLES", "100"))
 REGRESSIONS = Path(__file__).parent / "data" / "fuzz"
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
