@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("-n", "--name", metavar="SECTION", help="the alembic.ini section to use, as `alembic --name` (default: alembic)")
     check.add_argument("--script-location", metavar="DIR", help="the Alembic script folder (default: from alembic.ini)")
+    check.add_argument("--static", action="store_true",
+                       help="read the models with ast instead of importing them: no project code runs "
+                       "(config: import-models = false)")
     check.add_argument("--import-timeout", type=float, metavar="SECONDS",
                        help="give up on importing the models after this long (default: 120)")
     check.add_argument("--dialect", help="SQL dialect to render defaults for (default: from sqlalchemy.url)")
@@ -160,8 +163,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     overrides = Overrides(
         metadata=args.metadata, script_location=args.script_location, dialect=args.dialect, name=args.name,
-        import_timeout=args.import_timeout,
+        import_timeout=args.import_timeout, import_models=False if args.static else None,
     )
+    if args.static and (args.replay or args.replay_url):
+        raise UsageError("--static runs no project code, and --replay runs the migrations: choose one")
     if args.pending and not args.database_url:
         raise UsageError("--pending needs --database-url, the database whose applied revisions to compare with")
     if args.database_url and not args.dialect:

@@ -35,7 +35,7 @@ class UsageError(Exception):
 CONFIG_KEYS = {
     "metadata", "import-modules", "import-timeout", "script-location", "dialect", "select", "ignore",
     "revision-hook", "extend-select", "severity", "fail-on", "per-file-ignores", "exclude", "exclude-tables",
-    "include-schemas", "recursive-version-locations",
+    "include-schemas", "recursive-version-locations", "import-models",
 }
 FAIL_ON = ("error", "warning", "never")
 
@@ -69,6 +69,8 @@ class Project:
     # compared (None: all), as env.py's include_object / include_name.
     exclude_tables: list[str] = field(default_factory=list)
     include_schemas: list[str] | None = None
+    # False (--static, `import-models = false`): read the models with ast, run no project code.
+    import_models: bool = True
 
 
 @dataclass(slots=True)
@@ -78,6 +80,7 @@ class Overrides:
     dialect: str | None = None
     import_timeout: float | None = None
     name: str | None = None  # the alembic.ini section, as `alembic --name`
+    import_models: bool | None = None  # False: --static
 
 
 def _split_paths(value: str, separator: str | None) -> list[str]:
@@ -438,6 +441,11 @@ def load_project(path: Path, overrides: Overrides) -> Project:
                 or timeout <= 0):
             raise UsageError(f"{where} must be a positive number of seconds, not {timeout!r}")
         project.import_timeout = float(timeout)
+    if "import-models" in tool_audit and not isinstance(tool_audit["import-models"], bool):
+        raise UsageError(f"{pyproject}: [tool.migration-audit] import-models must be true or false, "
+                         f"not {tool_audit['import-models']!r}")
+    project.import_models = bool(tool_audit.get("import-models", True)) if overrides.import_models is None \
+        else overrides.import_models
     if "revision-hook" in tool_audit:
         mode = tool_audit["revision-hook"]
         if mode not in ("fail", "warn", "annotate", "skip"):

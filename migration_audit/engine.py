@@ -18,7 +18,7 @@ from migration_audit.facts import Diagnostic, Facts, Location, TableFilter
 from migration_audit.findings import Finding
 from migration_audit.rules.ma0xx_tool import UnusedIgnore
 from migration_audit.sources.migrations import read_history
-from migration_audit.sources.model_worker import ModelImport, Request, compare, wants_probe
+from migration_audit.sources.model_worker import ModelImport, Request, Result, compare, wants_probe
 
 
 @dataclass(slots=True)
@@ -78,7 +78,7 @@ def collect_facts(
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
     importing = None
-    if metadata_objects is None and project.metadata:
+    if metadata_objects is None and project.metadata and project.import_models:
         # The children import the models while this process reads the migrations.
         roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
         fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
@@ -99,6 +99,7 @@ def collect_facts(
             importing.cancel()
         raise
     files = facts.migrations.files
+    results: list[Result] | None = None
     if metadata_objects is not None:
         # Inside an Alembic command: env.py has imported the models already.
         from migration_audit.sources.locate import SourceIndex
@@ -122,6 +123,15 @@ def collect_facts(
                     facts.imported_twice = True
         finally:
             importing.cancel()
+    elif project.metadata and not project.import_models:
+        from migration_audit.sources.model_ast import static_schema
+
+        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
+        sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
+        search = list(dict.fromkeys(p.resolve() for p in sys_paths))
+        results = [Result(*static_schema(project.metadata, project.import_modules, search, project.dialect,
+                                         fallback))]
+    if results is not None:
         seen: set[str] = set()
         for r in results:
             for d in r.diagnostics:

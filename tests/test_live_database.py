@@ -132,3 +132,29 @@ def test_revisions_not_applied_yet_are_not_drift(tmp_path: Path, capsys) -> None
     assert run.returncode == 0, run.stderr
     code, _, err = _check(root, url, capsys, "--select", "MA201,MA202")
     assert (code, err.strip()) == (0, "No findings in 5 files, 4 revisions, 2 tables.")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql"])
+def test_the_transaction_itself_is_read_only(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Even as a user that may write (the admin of the scratch database), a
+    statement that writes fails inside read_only(), and nothing is left."""
+    from migration_audit.config import UsageError
+    from migration_audit.sources.database import read_only
+
+    if backend == "sqlite":
+        db = tmp_path / "rw.db"
+        sa.create_engine(f"sqlite:///{db}").dispose()
+        db.touch()
+        url = sa.make_url(f"sqlite:///{db}")
+    else:
+        url = request.getfixturevalue("pg_url" if backend == "postgresql" else "mysql_url")
+    text_url = url.render_as_string(hide_password=False)
+    for statement in ("CREATE TABLE ma_write_probe (x INTEGER)",):
+        with pytest.raises(UsageError, match="cannot read the probe from .*(read-only|READ ONLY|readonly)"):
+            with read_only(text_url, "the probe") as (conn, _):
+                conn.exec_driver_sql(statement)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        assert not sa.inspect(engine).has_table("ma_write_probe")
+    finally:
+        engine.dispose()

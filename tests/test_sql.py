@@ -114,3 +114,10 @@ def test_unreadable_alter_becomes_opaque() -> None:
 def test_garbage_never_raises() -> None:
     for sql in ["CREATE TABLE", "ALTER TABLE", "CREATE TABLE t (", "ALTER TABLE t ALTER COLUMN", ")))(((", "'", '"x']:
         parse(sql)
+
+
+def test_empty_statements_between_semicolons() -> None:
+    """Found by the fuzz suite: `op.execute(';')` and `SELECT 1;;` crashed."""
+    assert parse(";") == parse(" ; ;; ") == parse("--x\n;") == parse("SELECT 1;;") == []
+    [write] = parse(";;UPDATE t SET a = 1;;;")
+    assert (write.table, write.columns, write.location) == ("t", ("a",), at_offset(2))

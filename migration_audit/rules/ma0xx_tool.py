@@ -250,6 +250,53 @@ class RevisionsNotRead(_ToolRule):
     severity = Severity.WARNING
 
 
+class NotReadStatically(_ToolRule):
+    """With `--static`, part of the models could not be read without running them.
+
+    ## What it does
+    With `--static` (or `import-models = false` in `[tool.migration-audit]`)
+    the models are read with `ast` and no project code runs. A value only
+    the running code knows (a default computed by a project function, a
+    `__tablename__` built at import, a column made by a factory, a base
+    class from another library) is reported here, at its line, as
+    information; the rules that need that value skip it and the rest of the
+    audit runs.
+
+    ## Why is this bad?
+    It is not a fault in the project: it says where the static audit is
+    blind. Import the models (drop `--static`) where the code can be
+    trusted, or write the value as a literal.
+
+    ## Example
+    ```toml
+    [tool.migration-audit]
+    import-models = false
+    ```
+    ```python module
+    import os
+
+    def initial_status():
+        return os.environ.get("INITIAL_STATUS", "new")
+    ```
+    ```python model
+    status = Column(String(20), default=initial_status())
+    ```
+
+    ## Use instead
+    ```toml
+    [tool.migration-audit]
+    import-models = false
+    ```
+    ```python model
+    status = Column(String(20), default="new")
+    ```
+    """
+
+    code = "MA008"
+    name = "not-read-statically"
+    severity = Severity.INFO
+
+
 class UnusedIgnore(Rule):
     """An ignore comment suppresses nothing.
 

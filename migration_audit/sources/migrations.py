@@ -44,11 +44,13 @@ def revision_files(locations: list[Path], recursive: bool) -> list[Path]:
     return found
 
 
-def _as_tuple(value: object) -> tuple[str, ...] | None:
+def _as_tuple(value: object, keep_empty: bool = False) -> tuple[str, ...] | None:
+    """``keep_empty``: ``""`` is a reference to nothing (Alembic looks it up
+    and fails with KeyError), not "no reference"."""
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,) if value else ()
+        return (value,) if value or keep_empty else ()
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return tuple(value)
     return None
@@ -89,12 +91,28 @@ def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None 
             if node.target.id in _HEADER_NAMES:
                 header[node.target.id] = (node, node.value)
 
+    # `REV = "a1"` then `revision = REV`: Alembic runs the file, so a name
+    # bound once at the top level to a literal is that literal.
+    constants: dict[str, list[ast.expr]] = {}
+    for node in module_level(src.tree.body):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    constants.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            constants.setdefault(node.target.id, []).append(node.value)
+
+    def header_literal(expr: ast.expr) -> tuple[bool, object]:
+        if isinstance(expr, ast.Name) and len(constants.get(expr.id, ())) == 1:
+            expr = constants[expr.id][0]
+        return literal(expr)
+
     def value_of(name: str) -> tuple[bool, tuple[str, ...]]:
         if name not in header:
             return True, ()
         node, expr = header[name]
-        ok, value = literal(expr)
-        as_tuple = _as_tuple(value) if ok else None
+        ok, value = header_literal(expr)
+        as_tuple = _as_tuple(value, keep_empty=name != "branch_labels") if ok else None
         if as_tuple is None and name in ("branch_labels", "depends_on"):
             # e.g. `branch_labels = (cli.EXPAND_BRANCH,)`: Alembic loads it;
             # only references to it cannot be checked.
@@ -113,7 +131,7 @@ def read_revision(path: Path, diagnostics: list[Diagnostic], data: bytes | None 
 
     if "revision" in header:
         node, expr = header["revision"]
-        ok, value = literal(expr)
+        ok, value = header_literal(expr)
         if not (ok and isinstance(value, str) and value):
             diagnostics.append(
                 Diagnostic(
@@ -218,9 +236,24 @@ def _order(history: MigrationHistory, diagnostics: list[Diagnostic]) -> None:
     findings: missing parents, cycles, several heads."""
     revs = history.revisions
     labels: dict[str, str] = {}
-    for r in revs.values():
+    for r in sorted(revs.values(), key=lambda r: str(r.path)):
         for label in r.branch_labels:
-            labels[label] = r.revision
+            owner = label if label in revs else labels.get(label)
+            if owner is not None and owner != r.revision:
+                # Alembic: RevisionError "Branch name ... already used by revision ..."
+                what = "is the id of revision" if label in revs else "is already the branch label of revision"
+                diagnostics.append(
+                    Diagnostic(
+                        "MA003",
+                        f"branch label {label!r} of revision {r.revision} {what} {owner}; Alembic refuses to "
+                        "load the history",
+                        "give the branch a label of its own, used by one revision only",
+                        r.location,
+                        r.revision,
+                    )
+                )
+                continue
+            labels.setdefault(label, r.revision)
 
     def resolve(ref: str) -> str | None:
         if ref in revs:

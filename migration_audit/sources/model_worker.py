@@ -205,7 +205,9 @@ class ModelImport:
             _kill_group(proc)
             proc.wait()
             return _failed(self.request, f"importing the models did not finish within {self.timeout:g} s "
-                                         f"(an endless loop, or waiting on a network service?)")
+                                         "(an endless loop, or waiting on a network service?); if it is "
+                                         "only slow, raise --import-timeout (import-timeout in "
+                                         "[tool.migration-audit]), or audit without importing it: --static")
         if not os.path.exists(result_path):
             return _failed(self.request, f"the model import ended the process (exit code {code}) "
                                          "before the metadata could be read; look for os._exit() or a "

@@ -318,10 +318,15 @@ def _server_default(sd: Any, where: _Located, names: tuple[str, ...], dialect: A
 
 
 def _type_name(col: Any, dialect: Any) -> str:
+    return compile_type(col.type, dialect)
+
+
+def compile_type(type_: Any, dialect: Any) -> str:
+    """A column type as the dialect spells it in DDL (``VARCHAR(20)``)."""
     try:
-        return str(col.type.compile(dialect=dialect))
+        return str(type_.compile(dialect=dialect))
     except Exception:  # noqa: BLE001 - a type the dialect cannot render
-        return type(col.type).__name__
+        return type(type_).__name__
 
 
 def _mappers_by_table() -> dict[Any, list[Any]]:
@@ -330,7 +335,17 @@ def _mappers_by_table() -> dict[Any, list[Any]]:
     by_table: dict[Any, list[Any]] = {}
     registries = getattr(mapperlib, "_mapper_registries", {})
     for reg in list(registries):
-        for mapper in list(reg.mappers):
+        # Not reg.mappers: a class whose mapping raised (an import that
+        # failed halfway and was caught, earlier in this process) leaves a
+        # manager without a mapper, and reg.mappers raises UnmappedClassError.
+        managers = list(getattr(reg, "_managers", ()))
+        mappers = [m.__dict__["mapper"] for m in managers if "mapper" in m.__dict__] if managers else []
+        if not managers:
+            try:
+                mappers = list(reg.mappers)
+            except Exception:  # noqa: BLE001 - a registry SQLAlchemy itself cannot list
+                mappers = []
+        for mapper in mappers:
             for table in getattr(mapper, "tables", ()):
                 by_table.setdefault(table, []).append(mapper)
     return by_table

@@ -10,6 +10,7 @@ import gc
 import io
 import re
 import tokenize
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,12 @@ def parse_source(path: Path, data: bytes) -> SourceFile:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            tree = ast.parse(text, filename=str(path))
+            # `"\d"` in a user's file: Python warns (a SyntaxWarning on
+            # stderr from 3.12 on) each time it is parsed; the audit is not
+            # the place to say so, once per file and run.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=str(path))
         finally:
             if enabled:
                 gc.enable()
@@ -166,7 +172,9 @@ class Imports:
         self.nodes: dict[str, ast.stmt] = {}  # local name → the import statement
 
     @classmethod
-    def of(cls, tree: ast.AST) -> Imports:
+    def of(cls, tree: ast.AST, package: str | None = None) -> Imports:
+        """``package``: the package the module is in (the module itself for
+        an ``__init__.py``); given, relative imports are resolved too."""
         imports = cls()
         for node in _statements(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -181,12 +189,15 @@ class Imports:
                         root = alias.name.split(".")[0]
                         imports.names[root] = root
                         imports.modules.add(root)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            elif isinstance(node, ast.ImportFrom):
+                module = absolute_module(node, package)
+                if not module:
+                    continue
                 for alias in node.names:
                     if alias.name == "*":
-                        imports.star.append(node.module)
+                        imports.star.append(module)
                     else:
-                        imports.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                        imports.names[alias.asname or alias.name] = f"{module}.{alias.name}"
         return imports
 
     def qualify(self, node: ast.AST) -> str | None:
@@ -217,6 +228,21 @@ class Imports:
         if parts[0] == "sqlmodel" and parts[-1] in ("Column", "Field"):
             return parts[-1]
         return None
+
+
+def absolute_module(node: ast.ImportFrom, package: str | None) -> str | None:
+    """The module a ``from ... import`` names, with a relative one resolved
+    against ``package``; None when it cannot be (no package given, or more
+    dots than the package has levels)."""
+    if node.level == 0:
+        return node.module
+    if package is None:
+        return None
+    parts = package.split(".") if package else []
+    if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
+        return None
+    base = parts[: len(parts) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])]) or None
 
 
 def bindings(body: list[ast.stmt]) -> Iterator[tuple[str, ast.AST]]:

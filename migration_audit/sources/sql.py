@@ -340,6 +340,8 @@ def parse_sql(sql: str, locate: Locate) -> list[ops.Op]:
         if not toks:
             continue
         p = _Parser(stmt, toks, offset, locate)
+        if not p.toks:
+            continue  # only semicolons: `SELECT 1;;`
         try:
             result.extend(_statement(p))
         except (IndexError, AttributeError, TypeError):

@@ -1,0 +1,235 @@
+"""--static (config ``import-models = false``): the models are read with
+``ast`` and no project code runs, not even in a child interpreter; what
+cannot be read without running it is reported as MA008 (info)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ENV_PY, FIXTURES, Project
+
+from migration_audit.cli import main
+from migration_audit.config import Overrides
+from migration_audit.engine import audit
+
+PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file())
+
+
+def _cli() -> list[str]:
+    exe = Path(sys.executable).parent / "migration-audit"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "migration_audit"]
+
+
+def _hostile(project: Project, marker: Path) -> None:
+    """A project whose every module leaves a trace when it runs: the
+    package, the models (which then also open a socket and exit), and a
+    settings module env.py imports."""
+    trace = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    project.write("migrations/env.py", ENV_PY.format(imports="import app.settings\nfrom app.models import Base",
+                                                     target="Base.metadata"))
+    project.models(trace, "app/__init__.py")
+    project.models(trace + "LIMIT = 20\n", "app/settings.py")
+    project.models(
+        trace
+        + "import socket, sys, uuid\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase\n"
+        "from app.settings import LIMIT\n"
+        "socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
+        "sys.exit(3)\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "class User(Base):\n    __tablename__ = 'users'\n"
+        "    id = sa.Column(sa.String(36), primary_key=True, default=str(uuid.uuid4()))\n"
+        "    name = sa.Column(sa.String(LIMIT), nullable=False, server_default='x')\n"
+    )
+
+
+def test_static_runs_no_project_code(project: Project, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    _hostile(project, marker)
+    run = subprocess.run([*_cli(), "check", str(project.root), "--static", "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert not marker.exists(), marker.read_text()
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    report = json.loads(run.stdout)
+    assert [(f["code"], f["object"], f["path"], f["line"], f["column"]) for f in report["findings"]] == [
+        ("MA101", "users.id", "app/models.py", 16, 61),
+    ]
+    assert report["summary"]["tables"] == 1
+    # The same project, imported: every module ran (so the marker does show
+    # code that runs), and the models' sys.exit() is a finding.
+    run = subprocess.run([*_cli(), "check", str(project.root), "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    # (the probe's second import starts too, but is stopped once the first one fails)
+    assert set(marker.read_text().split()) == {"app", "app.models", "app.settings"}
+    assert [f["code"] for f in json.loads(run.stdout)["findings"]] == ["MA002"]
+
+
+def test_config_import_models_false_is_static(project: Project, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    marker = tmp_path / "ran"
+    _hostile(project, marker)
+    project.write("pyproject.toml", "[tool.migration-audit]\nimport-models = false\n")
+
+    def no_import(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the models were imported")
+
+    monkeypatch.setattr("migration_audit.engine.ModelImport", no_import)
+    before = set(sys.modules)
+    result = audit(project.root, Overrides(), [], [])
+    assert not marker.exists()
+    assert not {m for m in set(sys.modules) - before if m == "app" or m.startswith("app.")}
+    assert [(f.code, f.object, f.location.line) for f in result.findings] == [("MA101", "users.id", 16)]
+    assert result.facts.models.tables["users"].columns["name"].type == "VARCHAR(20)"  # LIMIT, read as source
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[tool.migration-audit]\nimport-models = 'no'\n", "import-models must be true or false, not 'no'"),
+])
+def test_import_models_must_be_a_boolean(project: Project, toml: str, message: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    project.write("pyproject.toml", toml)
+    assert main(["check", str(project.root)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_static_and_replay_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(FIXTURES / "incident"), "--static", "--replay"]) == 2
+    assert "--static runs no project code, and --replay runs the migrations" in capsys.readouterr().err
+
+
+# Fixtures that need the running code for part of what they show; static
+# mode says so (MA008/MA005) instead of finding it: see the test below.
+NEEDS_THE_IMPORT = {
+    "flask_factory": [  # metadata from an app factory, column types from a Flask-SQLAlchemy `db`
+        ("MA301", "migrations/versions/8d2e4f6a1b3c_add_redeemed.py", 19), ("MA008", "pyproject.toml", 1),
+        ("MA008", "shop/models.py", 10), ("MA008", "shop/models.py", 11), ("MA101", "shop/models.py", 11),
+        ("MA008", "shop/models.py", 12), ("MA201", "shop/models.py", 12), ("MA008", "shop/models.py", 13),
+        ("MA008", "shop/models.py", 13)],
+    "newer_syntax": [  # a models module Python cannot parse: MA008 instead of the import's MA002
+        ("MA008", "crm/models.py", 1), ("MA005", "migrations/env.py", 3),
+        ("MA001", "migrations/versions/6b7c8d9e0f1a_contact_name.py", 19),
+        ("MA301", "migrations/versions/7c8d9e0f1a2b_contact_email.py", 13)],
+    "sqlmodel_app": [("MA005", "migrations/env.py", 2)],  # the metadata is SQLModel's own, in an installed package
+}
+
+
+def test_static_says_what_it_cannot_read_on_the_other_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    for name, expected in NEEDS_THE_IMPORT.items():
+        main(["check", str(FIXTURES / name), "--static", "--format", "json"])
+        report = json.loads(capsys.readouterr().out)
+        assert [(f["code"], f["path"], f["line"]) for f in report["findings"]] == expected, name
+
+
+@pytest.mark.parametrize("name", [p for p in PROJECTS if p not in NEEDS_THE_IMPORT])
+def test_static_finds_what_the_import_finds_on_the_fixtures(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Same findings at the same file:line:col; MA106 (the import probe)
+    exists only when importing."""
+    expected = json.loads((FIXTURES / name / "expected.json").read_text())
+    code = main(["check", str(FIXTURES / name), "--static", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    got = [{k: f[k] for k in ("code", "severity", "object", "path", "line", "column")} for f in report["findings"]]
+    assert got == [f for f in expected["findings"] if f["code"] != "MA106"]
+    assert code == expected["exit_code"]
+
+
+def test_static_incident_reports_ma101_at_the_runtime_location(capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = []
+    for extra in ([], ["--static"]):
+        assert main(["check", str(FIXTURES / "incident"), *extra]) == 1
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert outputs[1].startswith("app/models.py:25:61: MA101 [error] users.id (primary key): default=str(uuid.uuid4())")
+
+
+MODELS = """\
+import os
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+from app.factories import make_column
+from somewhere_else import ExternalBase
+
+
+def initial_status():
+    return os.environ.get("INITIAL_STATUS", "new")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = 'items'
+    id = sa.Column(sa.Integer, primary_key=True)
+    status = sa.Column(sa.String(20), default=initial_status())
+    code = sa.Column(sa.String(8), unique=True, default='x')
+
+
+class Computed(Base):
+    __tablename__ = os.environ.get("TABLE", "computed")
+    id = sa.Column(sa.Integer, primary_key=True)
+
+
+class Foreign(ExternalBase):
+    __tablename__ = 'foreign'
+    id = sa.Column(sa.Integer, primary_key=True)
+
+
+extra = sa.Table(os.environ.get("T", "t"), Base.metadata, sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+
+def test_what_cannot_be_read_statically_is_info(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.models("def make_column():\n    raise RuntimeError\n", "app/factories.py")
+    project.models(MODELS)
+    assert main(["check", str(project.root), "--static", "--select", "MA0,MA101", "--fail-on", "warning"]) == 1
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if not line.startswith("    help:")]
+    assert lines == [
+        "app/models.py:21:47: MA008 [info] Item.status: default=initial_status() is computed by code that runs "
+        "only when the models are imported; rules that need its value skipped it",
+        "app/models.py:22:57: MA101 [error] items.code (unique): default='x' is a constant, so every row gets "
+        "code = 'x'; the second insert fails with a duplicate key",
+        "app/models.py:26:21: MA008 [info] the __tablename__ of Computed is computed when the class is defined, "
+        "so its table and columns were not read",
+        "app/models.py:30:1: MA008 [info] class Foreign derives from somewhere_else.ExternalBase, which is not "
+        "defined in the project's own modules; its table and columns were not read",
+        "app/models.py:35:9: MA008 [info] Table(os.environ.get(\"T\", \"t\"), ...) has a name computed when the "
+        "module runs, so the table was not read",
+    ]
+    # info alone never fails the run
+    assert main(["check", str(project.root), "--static", "--select", "MA008"]) == 0
+    capsys.readouterr()
+
+
+def test_static_probe_is_off_and_says_so_nowhere_else(project: Project) -> None:
+    """MA106 needs two imports: --static cannot report it, and does not pretend to."""
+    project.models(
+        "import random\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\nclass Item(Base):\n    __tablename__ = 'items'\n"
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+        "    n = sa.Column(sa.Integer, default=random.randint(1, 9))\n")
+    static = project.audit(import_models=False, select=["MA1"])
+    assert [(f.code, f.location.line) for f in static.findings] == [("MA103", 13)]
+    assert static.facts.variances == []
+
+
+def test_project_modules_never_shadow_the_libraries(project: Project, tmp_path: Path) -> None:
+    """`python -m migration_audit` run from the project folder: the folder
+    is first on sys.path, so the project's `sqlalchemy.py` would be imported
+    in place of SQLAlchemy, in the auditor itself."""
+    marker = tmp_path / "ran"
+    _hostile(project, marker)
+    for name in ("sqlalchemy", "sqlparse", "alembic", "sqlmodel", "tomllib"):
+        project.write(f"{name}.py", f"open({str(marker)!r}, 'a').write('{name}\\n')\n")
+    run = subprocess.run([sys.executable, "-m", "migration_audit", "check", "--static"], cwd=project.root,
+                         capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"})
+    assert not marker.exists(), marker.read_text()
+    assert run.returncode == 1 and "users.id" in run.stdout, run.stderr
