@@ -28,7 +28,11 @@ def changed_files(root: Path, ref: str) -> set[Path]:
     if ref.startswith("-"):
         raise UsageError(f"--changed-since: {ref!r} is not a git ref")
     top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
-    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except UsageError:
+        raise UsageError(f"--changed-since: {ref!r} names no commit in {top} (a branch, tag or commit id, "
+                         "such as origin/main; in a shallow CI clone, fetch it first)") from None
     # diff names are relative to the top of the repository, ls-files names to ``root``
     diffed = _git(root, "diff", "--name-only", "--no-renames", "-z", ref, "--").split("\0")
     new = _git(root, "ls-files", "--others", "--exclude-standard", "-z").split("\0")

@@ -187,7 +187,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         history = result.facts.migrations
         assert history is not None
-        todo = pending_revisions(history, applied_heads(args.database_url, args.version_table))
+        heads = applied_heads(args.database_url, args.version_table)
+        unknown = [h for h in heads or () if h not in history.revisions]
+        if unknown:
+            from migration_audit.sources.database import shown_url
+
+            raise UsageError(f"--pending: the database {shown_url(args.database_url)} is at revision "
+                             f"{', '.join(unknown)}, which no revision file here defines (a branch not checked "
+                             "out, or a database upgraded from other code); Alembic refuses to upgrade it too")
+        todo = pending_revisions(history, heads)
         result.findings = in_revisions(result.findings, history, todo)
         print(f"migration-audit: {len(todo)} pending revision{'s' if len(todo) != 1 else ''}: "
               f"{', '.join(r for r in history.order if r in todo) or 'none'}", file=sys.stderr)

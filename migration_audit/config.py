@@ -270,6 +270,9 @@ def _candidates(root: Path, depth: int = 4, limit: int = 3) -> list[Path]:
 def _find_ini(path: Path) -> tuple[Path, Path | None]:
     """(project root, alembic.ini or None) for the PATH argument."""
     if path.is_file():
+        if path.suffix == ".py":
+            raise UsageError(f"{path}: a Python file; give the project folder (where alembic.ini is), its "
+                             "alembic.ini or its pyproject.toml")
         return path.parent, (None if path.suffix == ".toml" else path)
     if (path / "alembic.ini").is_file():
         return path, path / "alembic.ini"

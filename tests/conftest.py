@@ -16,9 +16,12 @@ pytest_plugins = ["pytester"]
 # The revision cache goes to a folder of this run, never the user's ~/.cache
 # (child processes the tests start inherit it).
 if "MIGRATION_AUDIT_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["MIGRATION_AUDIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="migration-audit-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["MIGRATION_AUDIT_CACHE_DIR"], True)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "projects"

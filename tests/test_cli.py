@@ -60,6 +60,7 @@ def test_select_and_ignore(capsys: pytest.CaptureFixture[str]) -> None:
         (["check", "/nonexistent/project"], "no such file or directory"),
         (["check", str(FIXTURES)], "no alembic.ini with a script_location"),
         (["explain", "MA1"], "names 7 rules"),
+        (["check", str(INCIDENT / "app" / "models.py")], "models.py: a Python file; give the project folder"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -117,3 +117,15 @@ def test_pending_never_creates_a_database_and_reads_another_version_table(
     err = capfd.readouterr().err
     assert "has no table my_versions: every revision counts as pending" in err
     assert "3 pending revisions: 7fc4fcfea105, 5bf85f361826, a75d96017ea7" in err
+
+
+def test_pending_refuses_a_database_at_a_revision_no_file_defines(shop: Path,
+                                                                   capfd: pytest.CaptureFixture[str]) -> None:
+    with sqlite3.connect(shop / "shop.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'deadbeef0000'")
+    url = f"sqlite:///{shop / 'shop.db'}"
+    assert main(["check", str(shop), "--pending", "--database-url", url]) == 2
+    assert capfd.readouterr().err == (
+        f"migration-audit: error: --pending: the database {url} is at revision deadbeef0000, which no revision "
+        "file here defines (a branch not checked out, or a database upgraded from other code); Alembic refuses "
+        "to upgrade it too\n")

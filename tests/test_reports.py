@@ -164,4 +164,5 @@ def test_changed_since_reports_only_changed_files(capsys: pytest.CaptureFixture[
         ("MA102", "migrations/versions/c0ffee000001_tokens.py")]
     assert "1 file changed since HEAD" in err
     code, _, err = _run(capsys, str(root), "--changed-since", "no-such-ref")
-    assert code == 2 and err.startswith("migration-audit: error: --changed-since: git rev-parse")
+    assert (code, err) == (2, f"migration-audit: error: --changed-since: 'no-such-ref' names no commit in {root} (a "
+                              "branch, tag or commit id, such as origin/main; in a shallow CI clone, fetch it first)\n")

@@ -15,7 +15,7 @@ def _what_happens(dialect: str) -> str:
         return ("MySQL and MariaDB do not fail: every existing row silently gets the type's implicit value "
                 "(0, '' or a zero date), which is wrong data rather than an error")
     if dialect == "sqlite":
-        return ("SQLite refuses `ADD COLUMN ... NOT NULL` without a default even on an empty table, and "
+        return ("SQLite refuses `ADD COLUMN ... NOT NULL` without a default on a table that has rows, and "
                 "batch mode fails on the first existing row")
     return "on a table that has rows the ALTER TABLE fails (the column would contain nulls)"
 
@@ -49,7 +49,7 @@ class NotNullOnExistingRows(Rule):
     ## Why is this bad?
     Tests run migrations on an empty database, so they pass; production has
     rows. On PostgreSQL and SQL Server the ALTER fails in the middle of a
-    deploy, SQLite refuses the column outright, and MySQL/MariaDB quietly
+    deploy, SQLite refuses the column once the table has rows, and MySQL/MariaDB quietly
     store `0`, `''` or a zero date in every existing row.
 
     ## Example

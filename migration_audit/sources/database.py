@@ -23,6 +23,7 @@ from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, LiveDat
 
 
 def _parse(url: str) -> tuple[Any, str]:
+    """(the parsed URL, the URL as shown: password hidden)."""
     from sqlalchemy.engine import make_url
 
     try:
@@ -85,6 +86,11 @@ def version_heads(conn: Any, version_table: str) -> tuple[str, ...] | None:
         return None
     rows = conn.execute(sa.text(f"SELECT version_num FROM {version_table}")).scalars().all()
     return tuple(sorted(str(r) for r in rows))
+
+
+def shown_url(url: str) -> str:
+    """The URL as messages show it: the password hidden."""
+    return _parse(url)[1]
 
 
 def applied_heads(url: str, version_table: str = "alembic_version") -> tuple[str, ...]:

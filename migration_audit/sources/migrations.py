@@ -456,20 +456,27 @@ def _note_unread_subfolders(locations: list[Path], diagnostics: list[Diagnostic]
     for loc in locations:
         if not loc.is_dir():
             continue
-        for path in loc.rglob("*.py"):
-            seen += 1
-            if seen > limit:
-                break
-            if path.parent.resolve() in named or "__pycache__" in path.parts or not _REV_FILE.match(path.name):
+        # only the subfolders: the files of the location itself were read
+        for dirpath, dirnames, filenames in os.walk(loc):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            here = Path(dirpath)
+            if here == loc or here.resolve() in named:
                 continue
-            try:
-                head = path.read_bytes()[:20000]
-            except OSError:
-                continue
-            if b"down_revision" in head:
-                folder = path.parent.relative_to(loc)
-                found[folder] = found.get(folder, 0) + 1
-                first[folder] = min(first.get(folder, path), path)
+            for name in sorted(filenames):
+                if not name.endswith(".py") or not _REV_FILE.match(name):
+                    continue
+                seen += 1
+                if seen > limit:
+                    break
+                path = here / name
+                try:
+                    head = path.read_bytes()[:20000]
+                except OSError:
+                    continue
+                if b"down_revision" in head:
+                    folder = path.parent.relative_to(loc)
+                    found[folder] = found.get(folder, 0) + 1
+                    first[folder] = min(first.get(folder, path), path)
     if not found:
         return
     folders = sorted(found)

@@ -1,4 +1,4 @@
-"""Import the project's models in a child interpreter, and do it twice.
+"""Import the project's models in a child interpreter, and perhaps twice.
 
 The model module is the project's own code: it may print to file
 descriptor 1, call ``os._exit``, start threads or never finish. It runs in a
@@ -9,6 +9,8 @@ values (no object of the project's own classes).
 Running two children and comparing what they report is the import-time
 nondeterminism probe: a default that differs between two fresh imports was
 computed at import from a nondeterministic source, whatever path it took.
+The second import runs only when the first shows a default holding a value
+that the model does not spell as a literal (see :func:`wants_probe`).
 """
 
 from __future__ import annotations
@@ -107,8 +109,6 @@ def work(request: Request) -> Result:
 
 def main(argv: list[str]) -> int:
     request_path, result_path = argv[:2]
-    if "--nice" in argv[2:] and hasattr(os, "nice"):
-        os.nice(19)
     with open(request_path, "rb") as fh:
         request: Request = pickle.load(fh)
     # Whatever the project writes to stdout, at any level, lands on stderr.
@@ -139,10 +139,9 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool, nice: bool = False) -> subprocess.Popen[bytes]:
+def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path,
-         *(["--nice"] if nice else [])],
+        [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path],
         cwd=str(cwd),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # the child also points its fd 1 at its stderr
@@ -152,54 +151,49 @@ def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool, nice: bo
 
 
 class ModelImport:
-    """``runs`` children importing the models, started at once so that they
-    work while the parent reads the migrations; :meth:`results` waits."""
+    """A child importing the models, started at once so that it works while
+    the parent reads the migrations; :meth:`second` runs the probe's second
+    import, wanted only when the first shows a default computed by code."""
 
     def __init__(self, request: Request, runs: int = 2, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.request = request
         self.timeout = timeout
+        self.runs = runs
         self._tmp = tempfile.TemporaryDirectory(prefix="migration-audit-")
-        request_path = os.path.join(self._tmp.name, "request.pickle")
-        with open(request_path, "wb") as fh:
+        self._request_path = os.path.join(self._tmp.name, "request.pickle")
+        with open(self._request_path, "wb") as fh:
             pickle.dump(request, fh)
-        self._deadline = time.monotonic() + timeout
-        self._procs: list[tuple[subprocess.Popen[bytes], str]] = []
-        for i in range(runs):
-            result_path = os.path.join(self._tmp.name, f"result-{i}.pickle")
-            # The second import is the probe, wanted only when the first one
-            # shows a default computed by code: it runs at low priority, so
-            # that on a small machine it takes only the time left over.
-            self._procs.append((_spawn(request_path, result_path, request.root, quiet=i > 0, nice=i > 0),
-                                result_path))
+        self._procs: list[tuple[subprocess.Popen[bytes], str, float]] = []
+        self._start()
 
-    def results(self) -> list[Result]:
-        """Each failure is an MA002."""
-        try:
-            return [self._result(proc, path) for proc, path in self._procs]
-        finally:
-            self.cancel()
+    def _start(self) -> tuple[subprocess.Popen[bytes], str, float]:
+        i = len(self._procs)
+        result_path = os.path.join(self._tmp.name, f"result-{i}.pickle")
+        proc = _spawn(self._request_path, result_path, self.request.root, quiet=i > 0)
+        self._procs.append((proc, result_path, time.monotonic() + self.timeout))
+        return self._procs[-1]
 
     def first(self) -> Result:
         return self._result(*self._procs[0])
 
     def second(self) -> Result | None:
-        """The probe's import, or None when there is none."""
+        """The probe's import (started now), or None when there is none."""
         try:
-            return self._result(*self._procs[1]) if len(self._procs) > 1 else None
+            return self._result(*self._start()) if self.runs > 1 else None
         finally:
             self.cancel()
 
     def cancel(self) -> None:
         """Stop the children that still run, and whatever processes the
         project's code started in them; remove the exchange files."""
-        for proc, _ in self._procs:
+        for proc, _, _ in self._procs:
             _kill_group(proc)
         self._tmp.cleanup()
 
-    def _result(self, proc: subprocess.Popen[bytes], result_path: str) -> Result:
+    def _result(self, proc: subprocess.Popen[bytes], result_path: str, deadline: float) -> Result:
         # Popen.wait(timeout) sleeps up to 50 ms between looks; the audit
         # waits on this child, so look every 5 ms.
-        while (code := proc.poll()) is None and time.monotonic() < self._deadline:
+        while (code := proc.poll()) is None and time.monotonic() < deadline:
             time.sleep(0.005)
         if code is None:
             _kill_group(proc)
@@ -214,11 +208,6 @@ class ModelImport:
                                          "crash at import time")
         with open(result_path, "rb") as fh:
             return pickle.load(fh)
-
-
-def load_models(request: Request, runs: int = 2, timeout: float = DEFAULT_TIMEOUT) -> list[Result]:
-    """Run ``runs`` children in parallel; each failure is an MA002."""
-    return ModelImport(request, runs, timeout).results()
 
 
 def _failed(request: Request, message: str) -> Result:
@@ -306,7 +295,7 @@ def compare(first: Schema, second: Schema) -> list[Variance]:
     return out
 
 
-if __name__ == "__main__":  # pragma: no cover - exercised through load_models
+if __name__ == "__main__":  # pragma: no cover - exercised through ModelImport
     # Run the importable module, not __main__, so that the pickled result
     # names migration_audit.sources.model_worker.Result.
     from migration_audit.sources import model_worker
