@@ -58,6 +58,14 @@ COLUMN_KINDS = [
     ("sa.Text", "", "sa.Text()", ""),
 ]
 STRING = 0
+# where booleans are booleans, not 0/1 (PostgreSQL refuses DEFAULT 0 for one)
+BOOLEAN = ("sa.Boolean", "server_default=sa.false()", "sa.Boolean()", "server_default=sa.text('false')")
+
+
+def _kinds(url: str | None) -> list[tuple[str, str, str, str]]:
+    if url and url.startswith("postgresql"):
+        return [BOOLEAN if k[0] == "sa.Boolean" else k for k in COLUMN_KINDS]
+    return COLUMN_KINDS
 
 
 @dataclass
@@ -78,9 +86,9 @@ class _Table:
         return f"c{self.serial}"
 
 
-def _create(table: _Table, rnd: random.Random) -> str:
+def _create(table: _Table, rnd: random.Random, kinds: list[tuple[str, str, str, str]]) -> str:
     for _ in range(rnd.randint(3, 8)):
-        table.columns[table.new_column()] = _Column(rnd.choice(COLUMN_KINDS))
+        table.columns[table.new_column()] = _Column(rnd.choice(kinds))
     return (
         f"    op.create_table({table.name!r},\n"
         "        sa.Column('id', sa.String(length=36), nullable=False),\n"
@@ -91,7 +99,7 @@ def _create(table: _Table, rnd: random.Random) -> str:
     )
 
 
-def _alter(table: _Table, rnd: random.Random, add_only: bool = False) -> str:
+def _alter(table: _Table, rnd: random.Random, kinds: list[tuple[str, str, str, str]], add_only: bool = False) -> str:
     """One change to an existing table, as people write them: the model is
     changed to match."""
     plain = [c for c, col in table.columns.items() if not col.index and c not in table.uniques]
@@ -100,7 +108,7 @@ def _alter(table: _Table, rnd: random.Random, add_only: bool = False) -> str:
     t = table.name
     if choice < 0.35 or not plain or add_only:
         c = table.new_column()
-        kind = rnd.choice(COLUMN_KINDS)
+        kind = rnd.choice(kinds)
         table.columns[c] = _Column(kind)
         return (f"    op.add_column({t!r}, sa.Column({c!r}, {kind[2]}{', ' + kind[3] if kind[3] else ''}, "
                 "nullable=True))\n")
@@ -151,6 +159,7 @@ def generate(out: Path, tables: int, revisions: int, seed: int = 7, url: str | N
     one merges. The models match the head state.
     """
     rnd = random.Random(seed)
+    kinds = _kinds(url)
     (out / "bench").mkdir(parents=True, exist_ok=True)
     versions = out / "migrations" / "versions"
     versions.mkdir(parents=True, exist_ok=True)
@@ -205,15 +214,15 @@ def generate(out: Path, tables: int, revisions: int, seed: int = 7, url: str | N
         for _ in range(share.get(r, 0)):
             table = _Table(f"table_{len(state):05d}")
             state.append(table)
-            body.append(_create(table, rnd))
+            body.append(_create(table, rnd, kinds))
         if r in branched:
             # Only new columns on a branch: the two sides never touch the
             # same column, whichever order upgrade runs them in.
             for _ in range(rnd.randint(1, 3)):
-                body.append(_alter(rnd.choice(state), rnd, add_only=True))
+                body.append(_alter(rnd.choice(state), rnd, kinds, add_only=True))
         elif not isinstance(down, tuple) and r not in share:
             for _ in range(rnd.randint(1, 3)):
-                body.append(_alter(rnd.choice(state), rnd))
+                body.append(_alter(rnd.choice(state), rnd, kinds))
         (versions / f"{rev}_r{r + 1}.py").write_text(
             f'"""r{r + 1}"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
             f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = None\ndepends_on = None\n\n\n"
