@@ -26,6 +26,7 @@ import hashlib
 import io
 import os
 import pickle
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -53,6 +54,9 @@ class _FactsUnpickler(pickle.Unpickler):
         elif name in _SAFE_GLOBALS.get(module, ()):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not a fact class")
+
+
+MAX_CACHE_BYTES = 512 * 2**20  # far above any real history (1,000 generated revisions: about 14 MB)
 
 
 def _loads(data: bytes) -> Any:
@@ -103,6 +107,11 @@ class RevisionCache:
 
     def _load(self) -> None:
         try:
+            # only a regular file of ours, of a sane size: a link to a device
+            # (/dev/zero) or a huge file is not read
+            st = os.lstat(self.path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_CACHE_BYTES:
+                return
             data = self.path.read_bytes()
             fingerprint, entries = _loads(data)
         except Exception:  # noqa: BLE001 - missing, truncated or foreign: start empty

@@ -255,6 +255,11 @@ def _report(args: argparse.Namespace, result: AuditResult) -> int:
     else:
         _emit(report)
     print(summary_line(result), file=sys.stderr)
+    unreadable = [e for part in (result.sections or [result]) for e in part.facts.unreadable]
+    if unreadable:
+        for message in dict.fromkeys(unreadable):
+            print(f"migration-audit: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
     fail_on = args.fail_on or result.project.fail_on or "warning"
     if fail_on == "never":
         return EXIT_CLEAN

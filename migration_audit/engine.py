@@ -13,7 +13,7 @@ from typing import Any
 
 from migration_audit import rules as rule_registry
 from migration_audit import suppress
-from migration_audit.config import Overrides, Project, load_projects
+from migration_audit.config import Overrides, Project, UsageError, load_projects
 from migration_audit.facts import Diagnostic, Facts, Location, TableFilter
 from migration_audit.findings import Finding
 from migration_audit.rules.ma0xx_tool import UnusedIgnore
@@ -165,7 +165,10 @@ def collect_facts(
     if database_url:
         from migration_audit.sources.database import reflect
 
-        facts.database = reflect(database_url, wanted, version_table)
+        try:
+            facts.database = reflect(database_url, wanted, version_table)
+        except UsageError as exc:
+            facts.unreadable.append(str(exc))
     if replay:
         from migration_audit.sources.scratch import replay_into_scratch
 

@@ -390,5 +390,9 @@ class Facts:
     probed: list[ProbeOutcome] | None = None
     probed_on: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Sources given on the command line that could not be read at all (a
+    # --database-url that does not answer): the rest of the audit runs, its
+    # findings are reported, and the command then fails with these (exit 2).
+    unreadable: list[str] = field(default_factory=list)
     files: int = 0
     table_filter: TableFilter = field(default_factory=TableFilter)

@@ -142,6 +142,29 @@ def test_a_tampered_cache_file_runs_no_code(project: Project, cache_dir: Path, t
     assert not marker.exists() and "t" in h.head_schema.tables  # type: ignore[attr-defined]
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_cache_file_that_is_a_device_or_huge_is_not_read(project: Project, cache_dir: Path, parsed: list[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from migration_audit import cache
+
+    _chain(project)
+    _read(project)
+    [cache_file] = cache_dir.iterdir()
+    cache_file.unlink()
+    cache_file.symlink_to("/dev/zero")  # read whole, it would fill the memory
+    parsed.clear()
+    h, diags = _read(project)
+    assert diags == [] and "t" in h.head_schema.tables and sorted(parsed) == ["a1.py", "b2.py"]  # type: ignore[attr-defined]
+    cache_file.unlink()
+    _read(project)  # a real cache file again
+    parsed.clear()
+    _read(project)
+    assert parsed == []  # read from it
+    monkeypatch.setattr(cache, "MAX_CACHE_BYTES", 10)
+    _read(project)
+    assert sorted(parsed) == ["a1.py", "b2.py"]  # too big: not read
+
+
 def test_no_cache_and_an_unwritable_folder(project: Project, cache_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                            parsed: list[str]) -> None:
     _chain(project)
