@@ -78,11 +78,20 @@ def folder() -> Path:
 @functools.cache
 def code_fingerprint() -> str:
     """Changes whenever the code that reads revisions may read them differently."""
-    import sqlparse
+    import importlib.util
 
     from migration_audit import __version__
 
-    digest = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}|{sqlparse.__version__}".encode())
+    # sqlparse by where it is and its files' stamps, without importing it
+    # (a cached history needs no SQL parsing, and the import costs 5 ms)
+    spec = importlib.util.find_spec("sqlparse")
+    origin = spec.origin if spec is not None and spec.origin else "-"
+    try:
+        st = os.stat(origin)
+        stamp = f"{origin}|{st.st_size}|{st.st_mtime_ns}"
+    except OSError:
+        stamp = origin
+    digest = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}|{stamp}".encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         try:

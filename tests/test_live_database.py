@@ -4,6 +4,7 @@ select, passwords never shown, revisions not applied yet not reported."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -110,15 +111,16 @@ def test_unreachable_database_is_one_line_without_the_password(tmp_path: Path, c
     assert code == 2 and out == ""
     summary, error = err.strip().splitlines()  # the audit ran without it; then the one-line error
     assert summary == "No findings in 4 files, 3 revisions, 2 tables."
-    assert error.startswith("migration-audit: error: cannot read the schema from "
-                            "postgresql+psycopg://ro:***@127.0.0.1:1/prod: ")
+    # (without psycopg installed, as in the oldest-dependencies run, it fails earlier: still one line, masked)
+    assert re.match(r"migration-audit: error: cannot (read the schema from|use) "
+                    r"postgresql\+psycopg://ro:\*\*\*@127\.0\.0\.1:1/prod: ", error), error
     assert "hunter2" not in err
     # the rest of the audit still runs: the incident's finding is reported, and the command fails
     incident = tmp_path / "incident"
     shutil.copytree(FIXTURES / "incident", incident)
     code, out, err = _check(incident, "postgresql+psycopg://ro:hunter2-secret@127.0.0.1:1/prod", capsys)
     assert code == 2 and out.startswith("app/models.py:25:61: MA101 [error]")
-    assert err.strip().splitlines()[-1].startswith("migration-audit: error: cannot read the schema from ")
+    assert re.match(r"migration-audit: error: cannot (read the schema from|use) ", err.strip().splitlines()[-1])
     code, _, err = _check(root, str(tmp_path / "missing.db").join(["sqlite:///", ""]), capsys)
     assert code == 2 and "no such database file (it is not created" in err
     assert not (tmp_path / "missing.db").exists()

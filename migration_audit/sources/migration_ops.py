@@ -27,7 +27,6 @@ from migration_audit.sources.pyexpr import (
     str_arg,
     type_of,
 )
-from migration_audit.sources.sql import parse_sql
 
 _NO_SCHEMA_EFFECT = {
     "f", "get_bind", "get_context", "inline_literal", "bulk_insert", "create_foreign_key",
@@ -458,6 +457,10 @@ class UpgradeReader:
             yield ops.WriteRows(None, None, None, f"execute({self.src.segment(node, 60)})", where)
             yield from self._update_values(node)
             return
+        # imported here: sqlparse is needed only for a revision with SQL that is
+        # not in the revision cache (the revision hook seldom has one)
+        from migration_audit.sources.sql import parse_sql
+
         yield from parse_sql(sql, self._string_locator(sql_node, sql))
 
     def _string_locator(self, node: ast.AST, value: str):
