@@ -85,7 +85,7 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
             table = TableFact(
                 name=op.table,
                 schema=op.schema,
-                columns={c.name: replace(c) for c in op.columns},
+                columns={c.name: c.copy() for c in op.columns},
                 primary_key=op.primary_key,
                 uniques=list(op.uniques),
                 location=op.location,
@@ -107,7 +107,7 @@ def apply(history: MigrationHistory, revision: str, op: ops.Op) -> None:
                 tables[table.key] = table
         case ops.AddColumn():
             table = _table(history, op.table, op.schema)
-            col = replace(op.column)
+            col = op.column.copy()
             table.columns[col.name] = col
             _note_default(history, revision, table, col, op.location)
         case ops.DropColumn():
