@@ -38,6 +38,7 @@ CONFIG_KEYS = {
     "include-schemas", "recursive-version-locations", "import-models",
 }
 FAIL_ON = ("error", "warning", "never")
+INI_KEYS = ("migration_audit.mode",)  # what migration-audit reads from the alembic.ini section
 
 
 @dataclass(slots=True)
@@ -305,6 +306,12 @@ def _read_ini(ini: Path, section: str | None, project: Project) -> str | None:
                 + (f": pass --name {with_location[0]}" if with_location else "")
             )
         return None
+
+    for key in parser.options(name):
+        if key.startswith("migration_audit") and key not in INI_KEYS:
+            close = difflib.get_close_matches(key, INI_KEYS, n=1)
+            raise UsageError(f"{ini}: [{name}] unknown key {key!r}"
+                             + (f" (did you mean {close[0]}?)" if close else f"; the known one is {INI_KEYS[0]}"))
 
     def opt(key: str) -> str | None:
         try:

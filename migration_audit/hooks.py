@@ -365,9 +365,13 @@ def guard_upgrade(environment: Any) -> None:
         log.warning("migration-audit: upgrade guard not applied in offline (--sql) mode; "
                     "run `migration-audit check` on the revisions instead")
         return
-    if _x_argument(config) == "skip":
+    asked = _x_argument(config)
+    if asked == "skip":
         log.warning("migration-audit: upgrade guard skipped (-x migration_audit=skip)")
         return
+    if asked is not None:
+        raise CommandError(f"migration-audit: unknown -x migration_audit={asked}; the upgrade guard knows only "
+                           "`-x migration_audit=skip`")
     heads = tuple(environment.get_context().get_current_heads())
     destination = environment.get_revision_argument() or "heads"
     if isinstance(destination, (tuple, list)):

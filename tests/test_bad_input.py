@@ -247,6 +247,8 @@ def test_models_nested_thousands_deep(project: Project, models: str, expected: l
         ({"alembic.ini": "[alembic]\nscript_location = migrations\nscript_location = m2\n"},
          "{root}/alembic.ini: cannot read: While reading from '{root}/alembic.ini' [line 3]: option "
          "'script_location' in section 'alembic' already exists"),
+        ({"alembic.ini": "[alembic]\nscript_location = migrations\nmigration_audit.mdoe = warn\n"},
+         "{root}/alembic.ini: [alembic] unknown key 'migration_audit.mdoe' (did you mean migration_audit.mode?)"),
         ({"pyproject.toml": b"\xff\xfe[tool\n"}, "{root}/pyproject.toml: invalid TOML: 'utf-8' codec can't decode"),
         ({"pyproject.toml": "[tool.migration-audit]\nimport-timeout = -1\n"},
          "import-timeout must be a positive number of seconds, not -1"),

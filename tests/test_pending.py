@@ -51,6 +51,12 @@ def test_guard_refuses_a_pending_error_and_changes_nothing(shop: Path) -> None:
     assert "migration-audit refused to upgrade: 1 error in the revisions this upgrade would run; nothing was run." in run.stderr
     assert "migrations/versions/b4d5eed00001_tokens.py:" in run.stderr and "MA102 [error] tokens.id" in run.stderr
     assert _state(shop) == before == (["a75d96017ea7"], ["alembic_version", "orders", "users"])
+    # a misspelt skip is not taken for a skip, nor silently for a refusal
+    run = run_alembic(shop, "-x", "migration_audit=skpi", "upgrade", "head")
+    assert run.returncode == 255
+    assert "migration-audit: unknown -x migration_audit=skpi; the upgrade guard knows only " \
+           "`-x migration_audit=skip`" in run.stderr
+    assert _state(shop) == before
     # skipping is possible, and logged
     run = run_alembic(shop, "-x", "migration_audit=skip", "upgrade", "head")
     assert run.returncode == 0, run.stderr
