@@ -100,6 +100,10 @@ def test_refuses_a_sqlite_file_with_tables(project: Project, tmp_path: Path,
     empty = tmp_path / "empty.db"
     code, findings, _ = _run(project, capsys, "--select", "MA201", "--replay-url", f"sqlite:///{empty}")
     assert (code, [f["object"] for f in findings]) == (1, ["items.status"])
+    # a file in a folder that does not exist: the URL is wrong, not the first revision
+    code, _, err = _run(project, capsys, "--replay-url", f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}")
+    assert (code, err.strip()) == (2, f"migration-audit: error: --replay-url sqlite:///{tmp_path / 'nowhere' / 'x.db'}: "
+                                      f"the folder {tmp_path / 'nowhere'} does not exist")
 
 
 def _scratch_databases(admin: sa.URL, sql: str) -> list[str]:

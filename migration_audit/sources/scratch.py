@@ -54,6 +54,8 @@ def scratch_database(replay_url: str | None) -> Iterator[str]:
         path = url.database or ""
         if path in ("", ":memory:"):
             raise UsageError("--replay-url: an in-memory SQLite database ends with its connection; give a file")
+        if Path(path).is_absolute() and not Path(path).parent.is_dir():
+            raise UsageError(f"--replay-url {shown}: the folder {Path(path).parent} does not exist")
         if Path(path).exists():
             engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
             try:
