@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from migration_audit.facts import Location
-from migration_audit.sources.pyexpr import SourceError, SourceFile, bindings, parse_file
+from migration_audit.sources.pyexpr import SourceError, SourceFile, bindings, parse_file, unalias_sqlalchemy
 
 _COLUMN_CALLS = {"Column", "mapped_column", "Field", "column_property"}
 _LIBRARY_MODULES = {"sqlalchemy", "sqlmodel", "pydantic", "builtins", "typing", "abc", "flask_sqlalchemy"}
@@ -46,7 +46,9 @@ class SourceIndex:
         resolved = path.resolve()
         if resolved not in self._files:
             try:
-                self._files[resolved] = parse_file(resolved)
+                src = parse_file(resolved)
+                unalias_sqlalchemy(src.tree)  # `from sqlalchemy import Column as C`: C(...) is a Column
+                self._files[resolved] = src
             except SourceError:
                 self._files[resolved] = None
         self._files[path] = self._files[resolved]

@@ -53,7 +53,16 @@ from migration_audit.sources.models import (
     compile_type,
 )
 from migration_audit.sources.provenance import ModuleIndex
-from migration_audit.sources.pyexpr import Imports, SourceFile, absolute_module, bindings, literal
+from migration_audit.sources.pyexpr import (
+    Imports,
+    SourceError,
+    SourceFile,
+    absolute_module,
+    bindings,
+    literal,
+    parse_file,
+    unalias_sqlalchemy,
+)
 
 _NO = object()  # "not evaluable without running project code"
 _MAX_DEPTH = 8
@@ -225,6 +234,7 @@ class StaticModels:
         self.diagnostics: list[Diagnostic] = []
         self._reported: set[tuple[str, Location]] = set()
         self._units: dict[str, _Unit | None] = {}
+        self._unparsable: set[str] = set()  # project modules Python cannot parse (reported)
         self._paths: dict[str, Path | None] = {}
         self._loaded: set[str] = set()
         self._classes: dict[int, _Class] = {}
@@ -269,9 +279,17 @@ class StaticModels:
             return None
         module = self.index.module(path)
         if module is None:
-            self._report(f"model module {dotted} ({path.name}) cannot be parsed, so its models were not read",
-                         Location(path.resolve(), 1, 1), help="fix the file so that Python can parse it")
+            try:
+                parse_file(path.resolve())
+                why, where = "", Location(path.resolve(), 1, 1)
+            except SourceError as exc:
+                why, where = f": {exc.message}", Location(path.resolve(), exc.line, exc.column)
+            self._unparsable.add(dotted)
+            # an error, as when importing it (MA002): Python cannot run it either
+            self._report(f"model module {dotted} ({path.name}) cannot be parsed{why}; its models were not read",
+                         where, help="fix the file so that Python can parse it", code="MA002")
             return None
+        unalias_sqlalchemy(module.src.tree)
         package = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
         unit = _Unit(dotted, path, module.src, Imports.of(module.src.tree, package))
         for node in _executed(module.src.tree.body):
@@ -738,6 +756,8 @@ class StaticModels:
         module, _, attr_path = spec.partition(":")
         where = self.import_modules.get(module) or self.fallback
         unit = self.run(module)
+        if unit is None and module in self._unparsable:
+            return False  # said already, with the reason
         if unit is None:
             self._report(
                 f"cannot read model metadata {spec}: no module {module} in the project folders "

@@ -273,6 +273,27 @@ def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
+_ALIASED_FROM = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
+
+
+def unalias_sqlalchemy(tree: ast.Module) -> None:
+    """``from sqlalchemy import Column as C``: the reader knows SQLAlchemy's
+    names, so every use of ``C`` is renamed ``Column`` in the tree it reads
+    (messages quote the source text, which keeps ``C``)."""
+    renames: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.split(".")[0] in _ALIASED_FROM:
+            for alias in node.names:
+                if alias.asname and alias.asname != alias.name and alias.name != "*":
+                    renames[alias.asname] = alias.name
+    if not renames:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in renames:
+            node.id = renames[node.id]
+
+
 def literal(node: ast.AST | None) -> tuple[bool, object]:
     """(ok, value) of a literal expression, never raising."""
     if node is None:
