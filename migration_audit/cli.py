@@ -357,6 +357,8 @@ def _cmd_explain_error(args: argparse.Namespace) -> int:
     from migration_audit.explain_error import KEY_RULES, NOT_NULL_RULES, explain, render
     from migration_audit.rules import RULES
 
+    if args.text == "-" and sys.stdin is None:
+        raise UsageError("explain-error: standard input is closed; give the error text as an argument")
     text = sys.stdin.read() if args.text == "-" else args.text
     if not text.strip():
         raise UsageError("explain-error: no error text (give it as an argument, or on stdin with -)")

@@ -77,6 +77,11 @@ def collect_facts(
                                            else None))
     facts.diagnostics.extend(project.diagnostics)
     assert project.script_location is not None
+    if not project.import_models and (replay or insert_probe):
+        # the promise of `import-models = false` (and --static): no project code runs
+        raise UsageError(f"import-models = false in {project.root / 'pyproject.toml'} promises that no project "
+                         f"code runs, and {'the probe' if insert_probe else '--replay'} runs the migrations and "
+                         "imports the models: drop one")
     importing = None
     if metadata_objects is None and project.metadata and project.import_models:
         # The children import the models while this process reads the migrations.

@@ -140,3 +140,19 @@ def test_output_file_mode_follows_the_umask_and_is_kept(tmp_path: Path) -> None:
         assert target.read_text().startswith("app/models.py:25:61: MA101 [error]")
     finally:
         os.umask(old)
+
+
+def test_explain_error_with_standard_input_closed_is_one_line() -> None:
+    run = subprocess.run([*CLI, "explain-error", "-p", str(FIXTURES / "incident"), "-"], capture_output=True,
+                         text=True, timeout=120, preexec_fn=lambda: os.close(0))
+    assert (run.returncode, run.stderr) == (
+        2, "migration-audit: error: explain-error: standard input is closed; give the error text as an argument\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups")
+def test_a_probe_timeout_kills_what_the_import_started(tmp_path: Path) -> None:
+    root = _hanging_project(tmp_path)
+    run = subprocess.run([*CLI, "probe", str(root), "--import-timeout", "5"], capture_output=True, text=True,
+                         timeout=180)
+    assert run.returncode in (1, 2) and "Traceback" not in run.stderr, run.stdout + run.stderr
+    assert _gone(_child_pid(root, within=1))

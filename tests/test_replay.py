@@ -100,6 +100,15 @@ def test_refuses_a_sqlite_file_with_tables(project: Project, tmp_path: Path,
     empty = tmp_path / "empty.db"
     code, findings, _ = _run(project, capsys, "--select", "MA201", "--replay-url", f"sqlite:///{empty}")
     assert (code, [f["object"] for f in findings]) == (1, ["items.status"])
+    # not a database, or a folder: one line, no traceback
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    code, _, err = _run(project, capsys, "--replay-url", f"sqlite:///{garbage}")
+    assert (code, err.strip()) == (2, f"migration-audit: error: --replay-url sqlite:///{garbage}: cannot use it: "
+                                      "file is not a database")
+    code, _, err = _run(project, capsys, "--replay-url", f"sqlite:///{tmp_path}")
+    assert (code, err.strip()) == (2, f"migration-audit: error: --replay-url sqlite:///{tmp_path}: {tmp_path} is a "
+                                      "folder; name a database file in it")
     # a file in a folder that does not exist: the URL is wrong, not the first revision
     code, _, err = _run(project, capsys, "--replay-url", f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}")
     assert (code, err.strip()) == (2, f"migration-audit: error: --replay-url sqlite:///{tmp_path / 'nowhere' / 'x.db'}: "

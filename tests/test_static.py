@@ -252,3 +252,17 @@ def test_static_reads_sqlalchemy_names_imported_under_another_name(tmp_path: Pat
         report = json.loads(capsys.readouterr().out)
         results.append((code, [(f["code"], f["object"], f["line"], f["column"]) for f in report["findings"]]))
     assert results[0] == results[1] == (1, [("MA101", "users.id", 26, 53)])
+
+
+def test_config_import_models_false_refuses_what_runs_project_code(project: Project, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    marker = tmp_path / "ran"
+    _hostile(project, marker)
+    project.write("pyproject.toml", "[tool.migration-audit]\nimport-models = false\n")
+    expected = (f"migration-audit: error: import-models = false in {project.root / 'pyproject.toml'} promises that "
+                "no project code runs, and {what} runs the migrations and imports the models: drop one\n")
+    assert main(["check", str(project.root), "--replay"]) == 2
+    assert capsys.readouterr().err == expected.format(what="--replay")
+    assert main(["probe", str(project.root)]) == 2
+    assert capsys.readouterr().err == expected.format(what="the probe")
+    assert not marker.exists()

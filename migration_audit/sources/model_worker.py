@@ -23,7 +23,6 @@ import functools
 import os
 import pickle
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_audit.facts import DefaultKind, DefaultValue, Diagnostic, EnumMember, Location, Schema, Variance
+from migration_audit.sources.child import kill_group
 
 DEFAULT_TIMEOUT = 120.0
 _PLAIN = (str, int, float, bool, bytes, type(None), datetime.datetime, datetime.date, datetime.time,
@@ -126,19 +126,6 @@ def main(argv: list[str]) -> int:
     os._exit(0)
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the child's process group (the child leads its own): a model
-    import that started processes leaves none behind."""
-    if hasattr(os, "killpg"):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass  # the group is gone
-    elif proc.poll() is None:  # pragma: no cover - Windows
-        proc.kill()
-    proc.wait()
-
-
 def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path],
@@ -187,7 +174,7 @@ class ModelImport:
         """Stop the children that still run, and whatever processes the
         project's code started in them; remove the exchange files."""
         for proc, _, _ in self._procs:
-            _kill_group(proc)
+            kill_group(proc)
         self._tmp.cleanup()
 
     def _result(self, proc: subprocess.Popen[bytes], result_path: str, deadline: float) -> Result:
@@ -196,7 +183,7 @@ class ModelImport:
         while (code := proc.poll()) is None and time.monotonic() < deadline:
             time.sleep(0.005)
         if code is None:
-            _kill_group(proc)
+            kill_group(proc)
             proc.wait()
             return _failed(self.request, f"importing the models did not finish within {self.timeout:g} s "
                                          "(an endless loop, or waiting on a network service?); if it is "

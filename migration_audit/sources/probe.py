@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_audit.config import Project
+from migration_audit.sources import child
 from migration_audit.facts import Diagnostic, Location, MigrationHistory, ProbeOutcome
 
 DUPLICATE_KEY = "duplicate-key"
@@ -70,9 +71,8 @@ def _run_child(project: Project, url: str, fallback: Location,
         req.write_bytes(pickle.dumps(request))
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         try:
-            run = subprocess.run([sys.executable, "-m", "migration_audit.sources.probe", str(req), str(out)],
-                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
-                                 cwd=project.root, env=env)
+            run = child.run([sys.executable, "-m", "migration_audit.sources.probe", str(req), str(out)],
+                            timeout=timeout, cwd=project.root, env=env)
         except subprocess.TimeoutExpired:
             return None, "", [Diagnostic("MA006", f"probing the scratch database did not finish in {timeout:g} s",
                                          "look for a model import that waits, or raise --import-timeout", fallback)]

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_audit.config import Project, UsageError
+from migration_audit.sources import child
 from migration_audit.facts import Diagnostic, LiveDatabase, Location, MigrationHistory
 
 _HOW = ("fix the revision, or replay on the dialect it was written for "
@@ -56,11 +57,16 @@ def scratch_database(replay_url: str | None) -> Iterator[str]:
             raise UsageError("--replay-url: an in-memory SQLite database ends with its connection; give a file")
         if Path(path).is_absolute() and not Path(path).parent.is_dir():
             raise UsageError(f"--replay-url {shown}: the folder {Path(path).parent} does not exist")
+        if Path(path).is_dir():
+            raise UsageError(f"--replay-url {shown}: {path} is a folder; name a database file in it")
         if Path(path).exists():
             engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
             try:
                 with engine.connect() as conn:
                     tables = sa.inspect(conn).get_table_names()
+            except sa.exc.SQLAlchemyError as exc:
+                message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                raise UsageError(f"--replay-url {shown}: cannot use it: {message}") from None
             finally:
                 engine.dispose()
             if tables:
@@ -108,8 +114,8 @@ def apply_chain(project: Project, history: MigrationHistory, url: str, timeout: 
         request = json.dumps(_request(project, url, out))
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         try:
-            run = subprocess.run([sys.executable, "-m", "migration_audit.sources.scratch"], input=request,
-                                 capture_output=True, text=True, timeout=timeout, cwd=project.root, env=env)
+            run = child.run([sys.executable, "-m", "migration_audit.sources.scratch"], input=request,
+                            timeout=timeout, cwd=project.root, env=env)
         except subprocess.TimeoutExpired:
             return [Diagnostic("MA006", f"applying the migration chain to a scratch database did not finish in "
                                f"{timeout:g} s", _HOW, fallback)]
