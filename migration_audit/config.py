@@ -472,6 +472,9 @@ def load_project(path: Path, overrides: Overrides) -> Project:
             check_spec(s, f"{pyproject}: [tool.migration-audit] metadata")
             for s in _str_list(tool_audit["metadata"], "metadata", pyproject)
         ]
+        if not project.metadata:
+            raise UsageError(f"{pyproject}: [tool.migration-audit] metadata is empty; name the model metadata "
+                             "as MODULE:ATTR (e.g. \"app.models:Base.metadata\"), or remove the key")
         project.metadata_location = Location(pyproject, 1, 1)
     elif env is not None:
         _metadata_from_env(project, env)

@@ -251,6 +251,8 @@ def test_models_nested_thousands_deep(project: Project, models: str, expected: l
          "'script_location' in section 'alembic' already exists"),
         ({"alembic.ini": "[alembic]\nscript_location = migrations\nmigration_audit.mdoe = warn\n"},
          "{root}/alembic.ini: [alembic] unknown key 'migration_audit.mdoe' (did you mean migration_audit.mode?)"),
+        ({"pyproject.toml": "[tool.migration-audit]\nmetadata = []\n"},
+         "{root}/pyproject.toml: [tool.migration-audit] metadata is empty; name the model metadata as MODULE:ATTR"),
         ({"pyproject.toml": b"\xff\xfe[tool\n"}, "{root}/pyproject.toml: invalid TOML: 'utf-8' codec can't decode"),
         ({"pyproject.toml": "[tool.migration-audit]\nimport-timeout = -1\n"},
          "import-timeout must be a positive number of seconds, not -1"),
