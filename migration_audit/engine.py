@@ -82,12 +82,13 @@ def collect_facts(
         raise UsageError(f"import-models = false in {project.root / 'pyproject.toml'} promises that no project "
                          f"code runs, and {'the probe' if insert_probe else '--replay'} runs the migrations and "
                          "imports the models: drop one")
+    # where the models are looked for, and where a finding about them goes without a line of its own
+    roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
+    fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
+    sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
     importing = None
     if metadata_objects is None and project.metadata and project.import_models:
         # The children import the models while this process reads the migrations.
-        roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
-        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
-        sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
         request = Request(project.metadata, project.import_modules, roots, sys_paths, project.dialect,
                           fallback, project.root)
         importing = ModelImport(request, runs=2 if probe else 1, timeout=project.import_timeout)
@@ -110,14 +111,11 @@ def collect_facts(
         from migration_audit.sources.locate import SourceIndex
         from migration_audit.sources.models import model_schema, project_module_files
 
-        roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
-        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
         index = SourceIndex(project.root)
         index.module_files = project_module_files(roots)
         facts.models = model_schema(metadata_objects, project.dialect, index, fallback, roots)
         files += len({c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location})
     elif importing is not None:
-        fallback = importing.request.fallback
         try:
             results = [importing.first()]
             schema = results[0].schema
@@ -131,8 +129,6 @@ def collect_facts(
     elif project.metadata and not project.import_models:
         from migration_audit.sources.model_ast import static_schema
 
-        fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
-        sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
         search = list(dict.fromkeys(p.resolve() for p in sys_paths))
         results = [Result(*static_schema(project.metadata, project.import_modules, search, project.dialect,
                                          fallback))]
