@@ -24,6 +24,7 @@ from pathlib import Path
 
 from migration_audit.facts import Location
 from migration_audit.findings import Finding, Fix
+from migration_audit.sources.pyexpr import one_line
 
 
 @dataclass(slots=True)
@@ -102,15 +103,6 @@ def _replacement(kind: str, original: str, node: ast.expr) -> str | None:
     return None
 
 
-def _same_expression(original: str, expected: str) -> bool:
-    """Whether the source text is the expression a finding named (spelled on
-    one line, and shortened to 120 characters, as messages spell it)."""
-    flat = " ".join(original.split())
-    if len(expected) == 120 and expected.endswith("..."):
-        return flat.startswith(expected[:-3])
-    return flat == expected
-
-
 def _shown(path: Path, root: Path) -> str:
     return Location(path).shown_path(root)
 
@@ -164,8 +156,8 @@ def plan(findings: list[Finding], root: Path) -> list[FileEdit]:
             start = starts[node.lineno - 1] + fix.location.column - 1
             end = starts[node.end_lineno - 1] + len(end_line_text.encode("utf-8")[: node.end_col_offset].decode("utf-8"))
             original = text[start:end]
-            if fix.expected is not None and not _same_expression(original, fix.expected):
-                skipped.append(f"{shown}:{fix.location.line}: `{' '.join(original.split())[:60]}` is not what the "
+            if fix.expected is not None and one_line(original) != fix.expected:
+                skipped.append(f"{shown}:{fix.location.line}: `{one_line(original, 60)}` is not what the "
                                "check read there (the file changed since); run the check again")
                 continue
             new = _replacement(fix.kind, original, node)

@@ -74,8 +74,13 @@ class SourceFile:
                 text = ast.unparse(node)
             except (ValueError, RecursionError):  # pragma: no cover
                 text = "<expression>"
-        text = " ".join(text.split())
-        return text if len(text) <= limit else text[: limit - 3] + "..."
+        return one_line(text, limit)
+
+
+def one_line(text: str, limit: int = 120) -> str:
+    """Source text on one line, shortened as messages show it."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_file(path: Path) -> SourceFile:
