@@ -60,6 +60,7 @@ from migration_audit.sources.pyexpr import (
     absolute_module,
     bindings,
     literal,
+    module_file,
     parse_file,
     unalias_sqlalchemy,
 )
@@ -255,17 +256,7 @@ class StaticModels:
     # -- modules -----------------------------------------------------------
     def _path_of(self, dotted: str) -> Path | None:
         if dotted not in self._paths:
-            found: Path | None = None
-            if re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", dotted):
-                rel = Path(*dotted.split("."))
-                for base in self.search:
-                    for candidate in (base / rel).with_suffix(".py"), base / rel / "__init__.py":
-                        if candidate.is_file():
-                            found = candidate
-                            break
-                    if found is not None:
-                        break
-            self._paths[dotted] = found
+            self._paths[dotted] = module_file(dotted, self.search)
         return self._paths[dotted]
 
     def unit(self, dotted: str) -> _Unit | None:

@@ -17,7 +17,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, bindings, parse_file
+from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, bindings, module_file, parse_file
 
 # Functions whose every call yields a new per-row value (qualified names).
 PER_ROW_FUNCTIONS = {
@@ -95,18 +95,23 @@ class ModuleIndex:
         return self._by_path[path]
 
     def module_named(self, dotted: str) -> _Module | None:
-        rel = Path(*dotted.split("."))
-        for base in self.search:
-            for candidate in (base / rel).with_suffix(".py"), base / rel / "__init__.py":
-                if candidate.is_file():
-                    return self.module(candidate)
-        return None
+        path = module_file(dotted, self.search)
+        return self.module(path) if path is not None else None
 
     def classify(self, src: SourceFile, node: ast.AST, imports: Imports | None = None) -> Provenance:
         module = self.module(src.path, src, imports)
         if module is None:  # pragma: no cover - the file parsed once already
             return UNKNOWN
-        return module.classify(node, 0)
+        # Names resolve at module level, so an expression spelled the same in
+        # one module means the same there: a models module repeats a few
+        # defaults (`sa.text('0')`, `func.now()`) hundreds of times.
+        text = src.source_of(node)
+        if not text:
+            return module.classify(node, 0)
+        found = module.seen.get(text)
+        if found is None:
+            found = module.seen[text] = module.classify(node, 0)
+        return found
 
 
 class _Module:
@@ -120,6 +125,7 @@ class _Module:
         self.constants: dict[str, ast.expr] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.classes: dict[str, dict[str, ast.expr]] = {}  # class name → its body's assignments
+        self.seen: dict[str, Provenance] = {}  # expression as spelled → what it was found to be
         for node in src.tree.body:
             if isinstance(node, ast.Assign):
                 for target in node.targets:

@@ -45,7 +45,10 @@ class SourceFile:
     def char_column(self, line: int, byte_col: int) -> int:
         """ast columns are UTF-8 byte offsets; report characters."""
         if 0 < line <= len(self.lines):
-            raw = self.lines[line - 1].encode("utf-8")
+            text = self.lines[line - 1]
+            if text.isascii():
+                return byte_col
+            raw = text.encode("utf-8")
             return len(raw[:byte_col].decode("utf-8", errors="replace"))
         return byte_col
 
@@ -81,6 +84,22 @@ def one_line(text: str, limit: int = 120) -> str:
     """Source text on one line, shortened as messages show it."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def module_file(dotted: str, search: list[Path]) -> Path | None:
+    """The source file of module ``dotted`` on ``search``, found as Python's
+    import system finds it there (a package before a module of that name)."""
+    if not _DOTTED.fullmatch(dotted):
+        return None
+    rel = Path(*dotted.split("."))
+    for base in search:
+        for candidate in base / rel / "__init__.py", (base / rel).with_suffix(".py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def parse_file(path: Path) -> SourceFile:
@@ -286,7 +305,7 @@ def unalias_sqlalchemy(tree: ast.Module) -> None:
     names, so every use of ``C`` is renamed ``Column`` in the tree it reads
     (messages quote the source text, which keeps ``C``)."""
     renames: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
                 and node.module.split(".")[0] in _ALIASED_FROM:
             for alias in node.names:
