@@ -87,11 +87,13 @@ def collect_facts(
     fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
     sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
     importing = None
-    if metadata_objects is None and project.metadata and project.import_models:
-        # The children import the models while this process reads the migrations.
+    if metadata_objects is None and project.metadata:
+        # The children import the models (or, with import-models = false,
+        # read their source) while this process reads the migrations.
         request = Request(project.metadata, project.import_modules, roots, sys_paths, project.dialect,
-                          fallback, project.root)
-        importing = ModelImport(request, runs=2 if probe else 1, timeout=project.import_timeout)
+                          fallback, project.root, static=not project.import_models)
+        importing = ModelImport(request, runs=2 if probe and project.import_models else 1,
+                                timeout=project.import_timeout)
     try:
         facts.migrations = read_history(
             project.script_location,
@@ -109,29 +111,35 @@ def collect_facts(
     if metadata_objects is not None:
         # Inside an Alembic command: env.py has imported the models already.
         from migration_audit.sources.locate import SourceIndex
-        from migration_audit.sources.models import model_schema, project_module_files
+        from migration_audit.sources.models import model_schema
 
-        index = SourceIndex(project.root)
-        index.module_files = project_module_files(roots)
-        facts.models = model_schema(metadata_objects, project.dialect, index, fallback, roots)
+        facts.models = model_schema(metadata_objects, project.dialect, SourceIndex(project.root), fallback, roots)
         files += len({c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location})
     elif importing is not None:
+        from migration_audit.sources.locate import SourceIndex
+        from migration_audit.sources.models import locate_schema
+        from migration_audit.sources.pyexpr import module_file
+
+        index = SourceIndex(project.root)
         try:
+            if importing.running() and project.import_models:
+                # meanwhile, parse the modules that are named (and so, surely read)
+                named = [spec.partition(":")[0] for spec in project.metadata] + list(project.import_modules)
+                search = list(dict.fromkeys(p.resolve() for p in sys_paths))
+                index.prefetch(f for f in (module_file(m, search) for m in dict.fromkeys(named)) if f is not None)
             results = [importing.first()]
+            if results[0].models is not None:
+                results[0].schema = locate_schema(results[0].models, index, fallback, roots)
             schema = results[0].schema
             if probe and schema is not None and wants_probe(schema):
                 second = importing.second()
                 if second is not None:
+                    if second.models is not None:
+                        second.schema = second.models.schema()  # compared by value only
                     results.append(second)
                     facts.imported_twice = True
         finally:
             importing.cancel()
-    elif project.metadata and not project.import_models:
-        from migration_audit.sources.model_ast import static_schema
-
-        search = list(dict.fromkeys(p.resolve() for p in sys_paths))
-        results = [Result(*static_schema(project.metadata, project.import_modules, search, project.dialect,
-                                         fallback))]
     if results is not None:
         seen: set[str] = set()
         for r in results:

@@ -18,6 +18,7 @@ from conftest import ENV_PY, FIXTURES, Project
 from migration_audit.cli import main
 from migration_audit.config import Overrides
 from migration_audit.engine import audit
+from migration_audit.sources.model_worker import Request
 
 PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_file())
 
@@ -76,10 +77,16 @@ def test_config_import_models_false_is_static(project: Project, tmp_path: Path,
     _hostile(project, marker)
     project.write("pyproject.toml", "[tool.migration-audit]\nimport-models = false\n")
 
-    def no_import(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the models were imported")
+    import migration_audit.engine
 
-    monkeypatch.setattr("migration_audit.engine.ModelImport", no_import)
+    real = migration_audit.engine.ModelImport
+
+    def only_static(request: Request, *args: object, **kwargs: object) -> object:
+        # the child reads the models' source; it never imports them
+        assert request.static, "the models were imported"
+        return real(request, *args, **kwargs)
+
+    monkeypatch.setattr("migration_audit.engine.ModelImport", only_static)
     before = set(sys.modules)
     result = audit(project.root, Overrides(), [], [])
     assert not marker.exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from migration_audit.facts import Location
@@ -29,15 +30,69 @@ def _call_name(func: ast.AST) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class ClassRef:
+    """Where a class is defined, as the process that imported it saw it: the
+    parent process locates the columns a model-import child reports."""
+
+    module: str
+    qualname: str
+    file: str
+
+
+class ClassRefs:
+    """:class:`ClassRef` of runtime classes, each module's file looked up
+    once (a models module may define hundreds of classes)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, str | None] = {}
+        self._refs: dict[type, ClassRef | None] = {}
+        self._mros: dict[type, tuple[ClassRef, ...]] = {}
+
+    def of(self, cls: type) -> ClassRef | None:
+        """None for a library class (DeclarativeBase, SQLModel, pydantic's
+        BaseModel…: never where a project column is defined, and big files
+        to parse) or one without a source file."""
+        if cls in self._refs:
+            return self._refs[cls]
+        module = getattr(cls, "__module__", "") or ""
+        ref = None
+        if module.split(".")[0] not in _LIBRARY_MODULES:
+            if module in self._files:  # getsourcefile finds a class through its module
+                filename = self._files[module]
+            else:
+                filename = _source_file(cls)
+                if module:
+                    self._files[module] = filename
+            if filename:
+                ref = ClassRef(module, getattr(cls, "__qualname__", cls.__name__), filename)
+        self._refs[cls] = ref
+        return ref
+
+    def mro(self, cls: type) -> tuple[ClassRef, ...]:
+        if cls not in self._mros:
+            self._mros[cls] = tuple(r for r in (self.of(k) for k in getattr(cls, "__mro__", (cls,))) if r is not None)
+        return self._mros[cls]
+
+
+def _source_file(cls: type) -> str | None:
+    try:
+        filename = inspect.getsourcefile(cls)
+    except (TypeError, OSError):
+        return None
+    if filename and any(part in ("site-packages", "dist-packages") for part in Path(filename).parts):
+        return None
+    return filename
+
+
 class SourceIndex:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._files: dict[Path, SourceFile | None] = {}
         self._classes: dict[Path, dict[str, ast.ClassDef]] = {}
         self._tables: dict[str, list[tuple[SourceFile, ast.Call]]] | None = None
-        self._class_nodes: dict[type, tuple[SourceFile, ast.ClassDef] | None] = {}
+        self._class_nodes: dict[ClassRef, tuple[SourceFile, ast.ClassDef] | None] = {}
         self._attributes: dict[int, dict[str, ast.AST]] = {}
-        self._module_sources: dict[str, SourceFile | None] = {}
         self.module_files: list[Path] = []
 
     def file(self, path: Path) -> SourceFile | None:
@@ -53,6 +108,14 @@ class SourceIndex:
                 self._files[resolved] = None
         self._files[path] = self._files[resolved]
         return self._files[resolved]
+
+    def prefetch(self, paths: Iterable[Path]) -> None:
+        """Parse and index files the models are likely defined in, ahead of
+        the columns to locate (while a child process imports them)."""
+        for path in paths:
+            src = self.file(path)
+            if src is not None:
+                self._class_defs(src)
 
     def _class_defs(self, src: SourceFile) -> dict[str, ast.ClassDef]:
         if src.path not in self._classes:
@@ -74,38 +137,16 @@ class SourceIndex:
             self._classes[src.path] = found
         return self._classes[src.path]
 
-    def class_node(self, cls: type) -> tuple[SourceFile, ast.ClassDef] | None:
-        if cls in self._class_nodes:
-            return self._class_nodes[cls]
+    def class_node(self, ref: ClassRef) -> tuple[SourceFile, ast.ClassDef] | None:
+        if ref in self._class_nodes:
+            return self._class_nodes[ref]
         found: tuple[SourceFile, ast.ClassDef] | None = None
-        module = getattr(cls, "__module__", "") or ""
-        if module.split(".")[0] in _LIBRARY_MODULES:
-            # DeclarativeBase, SQLModel, pydantic's BaseModel…: never the
-            # place a project column is defined, and big files to parse.
-            self._class_nodes[cls] = None
-            return None
-        src = self._module_source(cls, module)
+        src = self.file(Path(ref.file))
         if src is not None:
-            node = self._class_defs(src).get(cls.__qualname__)
+            node = self._class_defs(src).get(ref.qualname)
             found = (src, node) if node is not None else None
-        self._class_nodes[cls] = found
+        self._class_nodes[ref] = found
         return found
-
-    def _module_source(self, cls: type, module: str) -> SourceFile | None:
-        """The parsed source of the module that defines ``cls`` (looked up
-        once per module: a models module may define hundreds of classes)."""
-        if module in self._module_sources:
-            return self._module_sources[module]
-        try:
-            filename = inspect.getsourcefile(cls)
-        except (TypeError, OSError):
-            filename = None
-        if filename and any(part in ("site-packages", "dist-packages") for part in Path(filename).parts):
-            filename = None
-        src = self.file(Path(filename)) if filename else None
-        if module:  # getsourcefile finds a class through its module: the same file for all of them
-            self._module_sources[module] = src
-        return src
 
     def attribute_value(self, cls_node: ast.ClassDef, key: str) -> ast.AST | None:
         """The expression assigned to ``key`` in the class body (or the
@@ -117,10 +158,8 @@ class SourceIndex:
             attributes = self._attributes[id(cls_node)] = dict(bindings(cls_node.body))
         return attributes.get(key)
 
-    def locate_attribute(self, mro: Iterable[type], key: str) -> tuple[SourceFile, ast.AST, type] | None:
+    def locate_attribute(self, mro: Iterable[ClassRef], key: str) -> tuple[SourceFile, ast.AST, ClassRef] | None:
         for klass in mro:
-            if klass is object:
-                continue
             hit = self.class_node(klass)
             if hit is None:
                 continue
@@ -130,7 +169,7 @@ class SourceIndex:
                 return src, value, klass
         return None
 
-    def class_location(self, cls: type) -> Location | None:
+    def class_location(self, cls: ClassRef) -> Location | None:
         hit = self.class_node(cls)
         return hit[0].loc(hit[1]) if hit else None
 

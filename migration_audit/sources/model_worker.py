@@ -30,10 +30,13 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migration_audit.facts import DefaultKind, DefaultValue, Diagnostic, EnumMember, Location, Schema, Variance
 from migration_audit.sources.child import kill_group
+
+if TYPE_CHECKING:
+    from migration_audit.sources.models import RuntimeModels
 
 DEFAULT_TIMEOUT = 120.0
 _PLAIN = (str, int, float, bool, bytes, type(None), datetime.datetime, datetime.date, datetime.time,
@@ -49,12 +52,17 @@ class Request:
     dialect: str
     fallback: Location
     root: Path
+    # Read the models' source with `ast` instead of importing them (--static):
+    # no project code runs, and the child reads them while the parent reads
+    # the migrations.
+    static: bool = False
 
 
 @dataclass(slots=True)
 class Result:
-    schema: Schema | None = None
+    models: RuntimeModels | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    schema: Schema | None = None  # the models located by the parent (static reading: at once)
 
 
 def portable(value: Any, depth: int = 0) -> Any:
@@ -77,33 +85,40 @@ def _portable_default(value: DefaultValue | None) -> DefaultValue | None:
     return None if value is None else replace(value, value=portable(value.value))
 
 
-def _portable_schema(schema: Schema) -> Schema:
-    for table in schema.tables.values():
-        for name, col in list(table.columns.items()):
-            table.columns[name] = replace(
+def _portable_models(models: RuntimeModels) -> RuntimeModels:
+    for table in models.tables:
+        for record in table.columns:
+            col = record.fact
+            record.fact = replace(
                 col,
                 default=_portable_default(col.default),
                 server_default=_portable_default(col.server_default),
                 onupdate=_portable_default(col.onupdate),
                 server_onupdate=_portable_default(col.server_onupdate),
             )
-    return schema
+    return models
 
 
 def work(request: Request) -> Result:
-    """In the child: import, read the metadata, return facts."""
-    from migration_audit.sources.locate import SourceIndex
-    from migration_audit.sources.models import load_metadata, model_schema, project_module_files
+    """In the child: import, read the metadata, return facts. Locating them
+    in the source is left to the parent, which has read the migrations
+    meanwhile: the child's time is the audit's critical path, and its
+    memory (the imported models) is added to the parent's."""
+    from migration_audit.sources.models import load_metadata, runtime_models
 
     result = Result()
+    if request.static:
+        from migration_audit.sources.model_ast import static_schema
+
+        search = list(dict.fromkeys(p.resolve() for p in request.sys_paths))
+        result.schema, result.diagnostics = static_schema(request.specs, request.import_modules, search,
+                                                          request.dialect, request.fallback)
+        return result
     sys.path[:0] = [str(p.resolve()) for p in request.sys_paths]  # a child process: nothing to restore
     metadatas, result.diagnostics = load_metadata(request.specs, request.import_modules, request.roots,
                                                   request.fallback)
     if metadatas:
-        index = SourceIndex(request.root)
-        index.module_files = project_module_files(request.roots)
-        schema = model_schema(metadatas, request.dialect, index, request.fallback, request.roots)
-        result.schema = _portable_schema(schema)
+        result.models = _portable_models(runtime_models(metadatas, request.dialect, request.roots))
     return result
 
 
@@ -126,9 +141,12 @@ def main(argv: list[str]) -> int:
     os._exit(0)
 
 
-def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subprocess.Popen[bytes]:
+def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool, static: bool) -> subprocess.Popen[bytes]:
+    # -P: reading the source statically, the project folder is not put on
+    # sys.path, where a project's `sqlalchemy.py` would shadow the library
+    safe = ["-P"] if static else []
     return subprocess.Popen(
-        [sys.executable, "-m", "migration_audit.sources.model_worker", request_path, result_path],
+        [sys.executable, *safe, "-m", "migration_audit.sources.model_worker", request_path, result_path],
         cwd=str(cwd),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # the child also points its fd 1 at its stderr
@@ -156,9 +174,13 @@ class ModelImport:
     def _start(self) -> tuple[subprocess.Popen[bytes], str, float]:
         i = len(self._procs)
         result_path = os.path.join(self._tmp.name, f"result-{i}.pickle")
-        proc = _spawn(self._request_path, result_path, self.request.root, quiet=i > 0)
+        proc = _spawn(self._request_path, result_path, self.request.root, quiet=i > 0, static=self.request.static)
         self._procs.append((proc, result_path, time.monotonic() + self.timeout))
         return self._procs[-1]
+
+    def running(self) -> bool:
+        """Whether the first import is still under way."""
+        return self._procs[0][0].poll() is None
 
     def first(self) -> Result:
         return self._result(*self._procs[0])
@@ -182,6 +204,11 @@ class ModelImport:
         # waits on this child, so look every 5 ms.
         while (code := proc.poll()) is None and time.monotonic() < deadline:
             time.sleep(0.005)
+        if code is None and self.request.static:
+            kill_group(proc)
+            proc.wait()
+            return _failed(self.request, f"reading the model source did not finish within {self.timeout:g} s; "
+                                         "raise --import-timeout (import-timeout in [tool.migration-audit])")
         if code is None:
             kill_group(proc)
             proc.wait()
@@ -189,6 +216,9 @@ class ModelImport:
                                          "(an endless loop, or waiting on a network service?); if it is "
                                          "only slow, raise --import-timeout (import-timeout in "
                                          "[tool.migration-audit]), or audit without importing it: --static")
+        if not os.path.exists(result_path) and self.request.static:
+            return _failed(self.request, f"the process reading the model source ended (exit code {code}) "
+                                         "before it could report; its error is shown above")
         if not os.path.exists(result_path):
             return _failed(self.request, f"the model import ended the process (exit code {code}) "
                                          "before the metadata could be read; look for os._exit() or a "

@@ -17,7 +17,8 @@ import os
 import sys
 import sysconfig
 import traceback
-from dataclasses import replace
+from copy import copy
+from dataclasses import dataclass, field, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from migration_audit.facts import (
     TableFact,
     UniqueFact,
 )
-from migration_audit.sources.locate import SourceIndex, column_call, core_column_call, keyword_value
+from migration_audit.sources.locate import ClassRef, ClassRefs, SourceIndex, column_call, core_column_call, keyword_value
 from migration_audit.sources.provenance import UNKNOWN, ModuleIndex, Provenance
 from migration_audit.sources.pyexpr import SourceFile
 
@@ -277,44 +278,70 @@ def _callable_name(fn: Any) -> str:
 
 
 def _client_default(d: Any, where: _Located, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
-    if d is None or getattr(d, "is_sentinel", False) or type(d).__name__ == "_InsertSentinelColumnDefault":
-        return None
-    loc, source = where.keyword(*names)
-    if getattr(d, "is_sequence", False):
-        return DefaultValue(DefaultKind.SEQUENCE, value=getattr(d, "name", None), source=source, location=loc)
-    if getattr(d, "is_callable", False):
-        fn = getattr(d, "_fn", None) or d.arg
-        return DefaultValue(DefaultKind.CALLABLE, value=_callable_name(fn), source=source, location=loc)
-    if getattr(d, "is_clause_element", False):
-        return DefaultValue(DefaultKind.SQL, sql=_render(d.arg, dialect), source=source, location=loc)
-    if getattr(d, "is_scalar", False):
-        return DefaultValue(DefaultKind.CONSTANT, value=d.arg, source=source, location=loc)
-    return DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
+    return _placed(_client_value(d, dialect), where, names)
 
 
 def _server_default(sd: Any, where: _Located, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
-    if sd is None:
+    return _placed(_server_value(sd, dialect), where, names)
+
+
+def _placed(value: DefaultValue | None, where: _Located, names: tuple[str, ...]) -> DefaultValue | None:
+    """A default read at run time, with the place its keyword is written
+    (an identity or computed column: the column's place)."""
+    if value is None:
         return None
+    loc, source = where.keyword(*names)
+    if value.kind in (DefaultKind.IDENTITY, DefaultKind.COMPUTED):
+        loc = where.location
+    return value.placed(source if source is not None else value.source, loc)
+
+
+def _client_value(d: Any, dialect: Any) -> DefaultValue | None:
+    """``default=``/``onupdate=`` as the imported column holds it; where it
+    is written comes later (:func:`_placed`)."""
+    if d is None or getattr(d, "is_sentinel", False) or type(d).__name__ == "_InsertSentinelColumnDefault":
+        return None
+    if getattr(d, "is_sequence", False):
+        return DefaultValue(DefaultKind.SEQUENCE, value=getattr(d, "name", None))
+    if getattr(d, "is_callable", False):
+        fn = getattr(d, "_fn", None) or d.arg
+        return DefaultValue(DefaultKind.CALLABLE, value=_callable_name(fn))
+    if getattr(d, "is_clause_element", False):
+        return DefaultValue(DefaultKind.SQL, sql=_render(d.arg, dialect))
+    if getattr(d, "is_scalar", False):
+        return DefaultValue(DefaultKind.CONSTANT, value=d.arg)
+    return DefaultValue(DefaultKind.OPAQUE)
+
+
+@functools.cache
+def _default_classes() -> tuple[type, type, type, type]:
     from sqlalchemy import Computed, DefaultClause, Identity
     from sqlalchemy.sql.elements import TextClause
 
-    loc, source = where.keyword(*names)
+    return Identity, Computed, DefaultClause, TextClause
+
+
+def _server_value(sd: Any, dialect: Any) -> DefaultValue | None:
+    """``server_default=``/``server_onupdate=`` as the imported column holds it."""
+    if sd is None:
+        return None
+    Identity, Computed, DefaultClause, TextClause = _default_classes()
     if isinstance(sd, Identity):
-        return DefaultValue(DefaultKind.IDENTITY, source=source or "Identity()", location=where.location)
+        return DefaultValue(DefaultKind.IDENTITY, source="Identity()")
     if isinstance(sd, Computed):
-        return DefaultValue(DefaultKind.COMPUTED, sql=str(sd.sqltext), source=source, location=where.location)
+        return DefaultValue(DefaultKind.COMPUTED, sql=str(sd.sqltext))
     if isinstance(sd, DefaultClause):
         arg = sd.arg
         if isinstance(arg, str):
-            return DefaultValue(DefaultKind.CONSTANT, value=arg, sql=quote_sql_string(arg), source=source, location=loc)
+            return DefaultValue(DefaultKind.CONSTANT, value=arg, sql=quote_sql_string(arg))
         sql = arg.text if isinstance(arg, TextClause) else _render(arg, dialect)
         if sql is None:
-            return DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
+            return DefaultValue(DefaultKind.OPAQUE)
         content = string_literal_content(sql)
         if content is not None:
-            return DefaultValue(DefaultKind.CONSTANT, value=content, sql=sql, source=source, location=loc)
-        return DefaultValue(DefaultKind.SQL, sql=sql, source=source, location=loc)
-    return DefaultValue(DefaultKind.FETCHED, source=source, location=loc)
+            return DefaultValue(DefaultKind.CONSTANT, value=content, sql=sql)
+        return DefaultValue(DefaultKind.SQL, sql=sql)
+    return DefaultValue(DefaultKind.FETCHED)
 
 
 def _type_name(col: Any, dialect: Any) -> str:
@@ -353,9 +380,7 @@ def _mappers_by_table() -> dict[Any, list[Any]]:
 
 def _is_dataclass_style(cls: type) -> bool:
     """Mapped as a dataclass (MappedAsDataclass, SQLModel, pydantic)."""
-    import dataclasses
-
-    return dataclasses.is_dataclass(cls) or hasattr(cls, "model_fields") or hasattr(cls, "__fields__")
+    return is_dataclass(cls) or hasattr(cls, "model_fields") or hasattr(cls, "__fields__")
 
 
 def _mapped_by(col: Any, mappers: list[Any]) -> list[tuple[Any, Any]]:
@@ -371,41 +396,52 @@ def _mapped_by(col: Any, mappers: list[Any]) -> list[tuple[Any, Any]]:
     return found
 
 
-def _locate(col: Any, table: Any, mappers: list[Any], mapped: list[tuple[Any, Any]],
-            index: SourceIndex) -> tuple[_Located, str | None]:
-    for mapper, prop in mapped:
-        hit = index.locate_attribute(mapper.class_.__mro__, prop.key)
-        if hit is not None:
-            src, value, _klass = hit
-            call = column_call(value)
-            node = call or value
-            located = _Located(src, call, src.loc(node))
-            located.column_only = call is not None and call is not value and isinstance(value, ast.Call)
-            return located, prop.key
-        if index.class_location(mapper.class_) is not None:
-            # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
-            break
-    for src, tcall in index.table_calls(table.name):
-        ccall = core_column_call(tcall, col.name)
-        if ccall is not None:
-            return _Located(src, ccall, src.loc(ccall)), None
-    for mapper in mappers:
-        loc = index.class_location(mapper.class_)
-        if loc is not None:
-            return _Located(None, None, loc), None
-    for src, tcall in index.table_calls(table.name):
-        return _Located(src, None, src.loc(tcall)), None
-    return _Located(None, None, None), None
+@dataclass(slots=True)
+class ColumnRecord:
+    """A column as the imported models hold it, before it is located: its
+    facts (defaults without their source), and each mapped class's MRO with
+    the attribute key, where its source is looked for."""
+
+    fact: ColumnFact
+    mapped: list[tuple[tuple[ClassRef, ...], str, ClassRef | None]]
+    dataclass_style: bool = False
 
 
-def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fallback: Location,
-                 search: list[Path] | None = None) -> Schema:
+@dataclass(slots=True)
+class TableRecord:
+    fact: TableFact  # columns are filled when located
+    columns: list[ColumnRecord]
+    classes: list[ClassRef]  # the classes that map the table
+
+
+@dataclass(slots=True)
+class RuntimeModels:
+    """What importing the models tells, in plain values: a model-import child
+    sends it to the parent, which locates it in the source
+    (:func:`locate_schema`) while the child's memory is given back."""
+
+    tables: list[TableRecord] = field(default_factory=list)
+    module_files: list[Path] = field(default_factory=list)  # the project's imported modules
+
+    def schema(self) -> Schema:
+        """The facts without their places (enough to compare two imports)."""
+        schema = Schema()
+        for t in self.tables:
+            fact = copy(t.fact)
+            fact.columns = {c.fact.name: c.fact for c in t.columns}
+            schema.tables[fact.key] = fact
+        return schema
+
+
+def runtime_models(metadatas: list[Any], dialect_name: str, roots: list[Path]) -> RuntimeModels:
+    """Read the imported metadata: every value that needs the live objects
+    (types as the dialect spells them, defaults, mapped attributes)."""
     from sqlalchemy import Index, UniqueConstraint
 
     dialect = _dialect(dialect_name)
-    modules = ModuleIndex(search or [index.root])
     by_table = _mappers_by_table()
-    schema = Schema()
+    refs = ClassRefs()
+    out = RuntimeModels(module_files=project_module_files(roots))
     for md in metadatas:
         for table in md.tables.values():
             mappers = by_table.get(table, [])
@@ -423,40 +459,95 @@ def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fa
                     if cols and len(cols) == len(idx.expressions):
                         fact.uniques.append(UniqueFact(str(idx.name) if isinstance(idx.name, str) else None, cols,
                                                        "index"))
-            table_loc: Location | None = None
+            record = TableRecord(fact, [], [r for r in (refs.of(m.class_) for m in mappers) if r is not None])
+            dataclass_style = {m: _is_dataclass_style(m.class_) for m in mappers}
             for col in table.columns:
                 mapped = _mapped_by(col, mappers)
-                where, attribute = _locate(col, table, mappers, mapped, index)
-                where.modules = modules
-                loc = where.location or fallback
-                table_loc = table_loc or loc
-                fact.columns[str(col.name)] = ColumnFact(
-                    name=str(col.name),
-                    type=_type_name(col, dialect),
-                    nullable=bool(col.nullable),
-                    primary_key=bool(col.primary_key),
-                    unique=bool(col.unique),
-                    default=_with_provenance(
-                        _client_default(col.default, where, ("default", "insert_default"), dialect),
-                        where, ("default", "insert_default"),
+                record.columns.append(ColumnRecord(
+                    ColumnFact(
+                        name=str(col.name),
+                        type=_type_name(col, dialect),
+                        nullable=bool(col.nullable),
+                        primary_key=bool(col.primary_key),
+                        unique=bool(col.unique),
+                        default=_client_value(col.default, dialect),
+                        server_default=_server_value(col.server_default, dialect),
+                        onupdate=_client_value(col.onupdate, dialect),
+                        server_onupdate=_server_value(col.server_onupdate, dialect)
+                        if not (col.computed is not None and col.server_onupdate is col.computed) else None,
                     ),
-                    server_default=_with_provenance(
-                        _server_default(col.server_default, where, ("server_default",), dialect),
-                        where, ("server_default",),
-                    ),
-                    onupdate=_with_provenance(
-                        _client_default(col.onupdate, where, ("onupdate",), dialect), where, ("onupdate",)
-                    ),
-                    server_onupdate=_server_default(col.server_onupdate, where, ("server_onupdate",), dialect)
-                    if not (col.computed is not None and col.server_onupdate is col.computed) else None,
-                    location=loc,
-                    attribute=attribute if attribute and attribute != col.name else None,
-                    in_dataclass=not where.column_only and bool(mapped)
-                    and _is_dataclass_style(mapped[0][0].class_),
-                )
-            fact.location = table_loc or fallback
-            schema.tables[fact.key] = fact
+                    [(refs.mro(mapper.class_), prop.key, refs.of(mapper.class_)) for mapper, prop in mapped],
+                    bool(mapped) and dataclass_style[mapped[0][0]],
+                ))
+            out.tables.append(record)
+    return out
+
+
+def _locate(col: ColumnRecord, table: TableRecord, index: SourceIndex) -> tuple[_Located, str | None]:
+    name = col.fact.name
+    for mro, key, cls in col.mapped:
+        hit = index.locate_attribute(mro, key)
+        if hit is not None:
+            src, value, _klass = hit
+            call = column_call(value)
+            node = call or value
+            located = _Located(src, call, src.loc(node))
+            located.column_only = call is not None and call is not value and isinstance(value, ast.Call)
+            return located, key
+        if cls is not None and index.class_location(cls) is not None:
+            # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
+            break
+    for src, tcall in index.table_calls(table.fact.name):
+        ccall = core_column_call(tcall, name)
+        if ccall is not None:
+            return _Located(src, ccall, src.loc(ccall)), None
+    for cls in table.classes:
+        loc = index.class_location(cls)
+        if loc is not None:
+            return _Located(None, None, loc), None
+    for src, tcall in index.table_calls(table.fact.name):
+        return _Located(src, None, src.loc(tcall)), None
+    return _Located(None, None, None), None
+
+
+_CLIENT = ("default", "insert_default")
+
+
+def locate_schema(models: RuntimeModels, index: SourceIndex, fallback: Location,
+                  search: list[Path] | None = None) -> Schema:
+    """The imported models' facts, each column at the line that defines it,
+    each default with its source text and where its value comes from. The
+    records' facts become the schema's (``models`` is used up)."""
+    modules = ModuleIndex(search or [index.root])
+    index.module_files = models.module_files
+    schema = Schema()
+    for table in models.tables:
+        fact = table.fact
+        fact.columns = {}
+        for record in table.columns:
+            where, attribute = _locate(record, table, index)
+            where.modules = modules
+            col = record.fact  # the records are used once: located in place
+            col.location = where.location or fallback
+            fact.location = fact.location or col.location
+            col.default = _with_provenance(_placed(col.default, where, _CLIENT), where, _CLIENT)
+            col.server_default = _with_provenance(_placed(col.server_default, where, ("server_default",)), where,
+                                                  ("server_default",))
+            col.onupdate = _with_provenance(_placed(col.onupdate, where, ("onupdate",)), where, ("onupdate",))
+            col.server_onupdate = _placed(col.server_onupdate, where, ("server_onupdate",))
+            col.attribute = attribute if attribute and attribute != col.name else None
+            col.in_dataclass = not where.column_only and record.dataclass_style
+            fact.columns[col.name] = col
+        fact.location = fact.location or fallback
+        schema.tables[fact.key] = fact
     return schema
+
+
+def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fallback: Location,
+                 search: list[Path] | None = None) -> Schema:
+    """Facts of metadata imported in this process (inside an Alembic command)."""
+    roots = search or [index.root]
+    return locate_schema(runtime_models(metadatas, dialect_name, roots), index, fallback, search)
 
 
 def project_module_files(roots: list[Path]) -> list[Path]:
