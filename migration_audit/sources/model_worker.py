@@ -20,6 +20,7 @@ import datetime
 import decimal
 import enum
 import functools
+import gc
 import os
 import pickle
 import re
@@ -129,6 +130,17 @@ def main(argv: list[str]) -> int:
     # Whatever the project writes to stdout, at any level, lands on stderr.
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    if request.static:
+        # Only our reader runs: its trees and facts hold no reference cycles,
+        # and with the cyclic GC on it spends a third of its time rescanning
+        # them (1,000 model classes: 1.2 s, 0.7 s without).
+        gc.disable()
+    else:
+        # The project's code runs, and may leave cycles to collect: collect
+        # them, but less often. SQLAlchemy's declarative set-up of 1,000
+        # classes allocates millions of objects that live on, and young
+        # collections every 700 allocations rescan them (2.4 s; 1.7 s so).
+        gc.set_threshold(50_000, 10, 10)
     result = work(request)
     data = pickle.dumps(result)
     tmp = result_path + ".part"
