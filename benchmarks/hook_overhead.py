@@ -36,6 +36,7 @@ def _alembic(root: Path, *args: str, hook: bool) -> tuple[float, float]:
     time (user + system) is less disturbed by other work on the machine."""
     env = {**os.environ, "MIGRATION_AUDIT_BENCH_HOOK": "1" if hook else "0", "PYTHONWARNINGS": "ignore",
            "MIGRATION_AUDIT_CACHE_DIR": str(root.parent / "cache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as on a developer's machine: __pycache__ written by the first run
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "alembic", *args], cwd=root, env=env, capture_output=True, text=True)
