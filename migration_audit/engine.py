@@ -53,6 +53,21 @@ class AuditResult:
         }
 
 
+def model_roots(project: Project) -> list[Path]:
+    """The folders the project's model modules are looked for in."""
+    return sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
+
+
+def named_model_files(project: Project, sys_paths: list[Path]) -> list[Path]:
+    """The files of the modules the configuration names (the metadata's,
+    and those env.py imports): surely read when the models are located."""
+    from migration_audit.sources.pyexpr import module_file
+
+    named = [spec.partition(":")[0] for spec in project.metadata] + list(project.import_modules)
+    search = list(dict.fromkeys(p.resolve() for p in [*sys_paths, project.root]))
+    return [f for f in (module_file(m, search) for m in dict.fromkeys(named)) if f is not None]
+
+
 def collect_facts(
     project: Project,
     extra_revisions: list[Path] | None = None,
@@ -64,13 +79,15 @@ def collect_facts(
     replay: bool = False,
     replay_url: str | None = None,
     insert_probe: bool = False,
+    model_sources: list[Any] | None = None,
 ) -> Facts:
     """Read every source. ``extra_revisions`` are revision files outside the
     version locations (the revision autogenerate is about to write);
     ``probe`` imports the models twice to compare them (MA106);
     ``database_url`` is a live database to read (only read) for MA202;
     ``insert_probe`` inserts rows into a scratch database (on the
-    ``replay_url`` server, else SQLite) for MA190 and MA290."""
+    ``replay_url`` server, else SQLite) for MA190 and MA290;
+    ``model_sources`` are model modules read ahead (FileSources)."""
     facts = Facts(root=project.root, dialect=project.dialect,
                   table_filter=TableFilter(tuple(project.exclude_tables),
                                            tuple(project.include_schemas) if project.include_schemas is not None
@@ -83,7 +100,7 @@ def collect_facts(
                          f"code runs, and {'the probe' if insert_probe else '--replay'} runs the migrations and "
                          "imports the models: drop one")
     # where the models are looked for, and where a finding about them goes without a line of its own
-    roots = sorted({project.root.resolve(), *(p.resolve() for p in project.sys_paths)})
+    roots = model_roots(project)
     fallback = project.metadata_location or Location(project.config_file or project.root, 1, 1)
     sys_paths = [*project.sys_paths, *(p for p in extra_sys_paths or [] if p not in project.sys_paths)]
     importing = None
@@ -110,26 +127,23 @@ def collect_facts(
     results: list[Result] | None = None
     if metadata_objects is not None:
         # Inside an Alembic command: env.py has imported the models already.
-        from migration_audit.sources.locate import SourceIndex
-        from migration_audit.sources.models import model_schema
+        from migration_audit.sources.model_source import SourceCatalog, model_schema
 
-        facts.models = model_schema(metadata_objects, project.dialect, SourceIndex(project.root), fallback, roots)
+        catalog = SourceCatalog(roots)
+        catalog.add(model_sources or ())
+        facts.models = model_schema(metadata_objects, project.dialect, catalog, fallback, roots)
         files += len({c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location})
     elif importing is not None:
-        from migration_audit.sources.locate import SourceIndex
-        from migration_audit.sources.models import locate_schema
-        from migration_audit.sources.pyexpr import module_file
+        from migration_audit.sources.model_source import SourceCatalog, locate_schema
 
-        index = SourceIndex(project.root)
+        catalog = SourceCatalog(roots)
         try:
             if importing.running() and project.import_models:
-                # meanwhile, parse the modules that are named (and so, surely read)
-                named = [spec.partition(":")[0] for spec in project.metadata] + list(project.import_modules)
-                search = list(dict.fromkeys(p.resolve() for p in sys_paths))
-                index.prefetch(f for f in (module_file(m, search) for m in dict.fromkeys(named)) if f is not None)
+                # meanwhile, read the modules that are named (and so, surely read)
+                catalog.read(named_model_files(project, sys_paths))
             results = [importing.first()]
             if results[0].models is not None:
-                results[0].schema = locate_schema(results[0].models, index, fallback, roots)
+                results[0].schema = locate_schema(results[0].models, catalog, fallback)
             schema = results[0].schema
             if probe and schema is not None and wants_probe(schema):
                 second = importing.second()
@@ -259,13 +273,14 @@ def audit_project(
     replay: bool = False,
     replay_url: str | None = None,
     insert_probe: bool = False,
+    model_sources: list[Any] | None = None,
 ) -> AuditResult:
     """:func:`audit` for a project already loaded (the Alembic hooks load it
     once to read their mode too)."""
     chosen = rule_registry.enabled(select or project.select, [*project.ignore, *ignore], project.extend_select)
     with _gc_paused():
         facts = collect_facts(project, extra_revisions, probe, extra_sys_paths, metadata_objects, database_url,
-                              version_table, replay, replay_url, insert_probe)
+                              version_table, replay, replay_url, insert_probe, model_sources)
         findings: list[Finding] = []
         for rule in chosen:
             findings.extend(rule().check(facts))

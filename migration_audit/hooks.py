@@ -62,16 +62,70 @@ def _x_argument(config: Any) -> str | None:
 
 def _project(config: Any) -> Project:
     """The project of the Alembic config in use (its ini section too), loaded
-    once per hook; bad configuration is a CommandError, not a traceback."""
+    once per command; bad configuration is a CommandError, not a traceback."""
     from alembic.util import CommandError
 
     from migration_audit.config import UsageError, load_project
 
+    loaded = getattr(config, "_migration_audit_project", None)
+    if isinstance(loaded, Project):
+        return loaded
     section = getattr(config, "config_ini_section", "alembic")
     try:
-        return load_project(_project_root(config), Overrides(name=None if section == "alembic" else section))
+        project = load_project(_project_root(config), Overrides(name=None if section == "alembic" else section))
     except UsageError as exc:
         raise CommandError(f"migration-audit: {exc}") from None
+    try:
+        config._migration_audit_project = project
+    except AttributeError:  # pragma: no cover - a config that refuses attributes
+        pass
+    return project
+
+
+# -- reading the models' source ahead --------------------------------------------------
+
+def _start_read_ahead() -> Any:
+    """Under ``alembic revision --autogenerate`` and ``alembic check``, env.py
+    imports this module before Alembic compares the models with the
+    database, which takes a second or more on a few hundred tables: a child
+    process reads the model modules' source meanwhile, and the hook finds
+    their columns' lines read (see model_source.ReadAhead). Anything amiss
+    here only means the hook reads them itself."""
+    if "alembic.context" not in sys.modules:
+        return None  # not inside an Alembic command (and no reason to import Alembic)
+    try:
+        from alembic import context
+
+        config = context.config
+        command = _command_name(config)
+        autogenerate = getattr(getattr(config, "cmd_opts", None), "autogenerate", None)
+        if not (command == "check" or (command == "revision" and autogenerate)):
+            return None
+        project = _project(config)
+        if _mode(context, project) == "skip" or not (project.metadata or project.import_modules):
+            return None
+        from migration_audit.engine import model_roots, named_model_files
+        from migration_audit.sources.model_source import ReadAhead
+
+        files = named_model_files(project, list(project.sys_paths))
+        if not files:
+            return None
+        ahead = ReadAhead(files, model_roots(project))
+    except Exception:  # noqa: BLE001 - not inside an Alembic command, or a configuration the hook will report
+        return None
+    import atexit
+
+    atexit.register(ahead.cancel)
+    return ahead
+
+
+_ahead: Any = None  # started at the end of this module, once everything it calls is defined
+
+
+def _read_ahead() -> list[Any] | None:
+    global _ahead
+    ahead, _ahead = _ahead, None
+    return ahead.result() if ahead is not None else None
 
 
 def _mode(context: Any, project: Project) -> str:
@@ -253,7 +307,8 @@ def _metadata_of(context: Any) -> list[Any] | None:
     return None
 
 
-def _audit(project: Project, extra_revisions: list[Path] | None = None, metadata: list[Any] | None = None) -> Any:
+def _audit(project: Project, extra_revisions: list[Path] | None = None, metadata: list[Any] | None = None,
+           model_sources: list[Any] | None = None) -> Any:
     """The audit, from inside an Alembic command, with env.py's own sys.path
     (a src/ layout it added) available to a model import; a rule-selection
     error is a CommandError, not a traceback."""
@@ -265,7 +320,7 @@ def _audit(project: Project, extra_revisions: list[Path] | None = None, metadata
 
     extra_paths = [Path(p) for p in sys.path if p and Path(p).is_dir()]
     try:
-        return audit_project(project, [], [], extra_revisions=extra_revisions, probe=True,
+        return audit_project(project, [], [], extra_revisions=extra_revisions, probe=True, model_sources=model_sources,
                              extra_sys_paths=extra_paths, metadata_objects=metadata)
     except (UsageError, UnknownRule) as exc:
         raise CommandError(f"migration-audit: {exc}") from None
@@ -281,7 +336,8 @@ def _audit_pending(context: Any, directives: list[Any], mode: str, project: Proj
         # The models env.py already imported: no second import, so the hook
         # costs little next to autogenerate itself (`check` also runs the
         # two-import nondeterminism probe).
-        result = _audit(project, [pending.path], _metadata_of(context))
+        metadata = _metadata_of(context)
+        result = _audit(project, [pending.path], metadata, _read_ahead() if metadata is not None else None)
         findings = _relevant(result.findings, pending.path, result.project.version_locations)
         findings = [f for f in findings if f.severity >= Severity.WARNING]
         if not findings:
@@ -457,3 +513,6 @@ def register_write_hook() -> None:
 __all__: Sequence[str] = (
     "process_revision_directives", "chain", "guard_upgrade", "write_hook", "register_write_hook", "MODES",
 )
+
+
+_ahead = _start_read_ahead()

@@ -44,14 +44,8 @@ from migration_audit.facts import (
     UniqueFact,
 )
 from migration_audit.sources.locate import column_call, core_column_call, keyword_value
-from migration_audit.sources.models import (
-    _client_default,
-    _dialect,
-    _Located,
-    _server_default,
-    _with_provenance,
-    compile_type,
-)
+from migration_audit.sources.model_source import _client_default, _Located, _server_default, _with_provenance
+from migration_audit.sources.models import _dialect, compile_type
 from migration_audit.sources.provenance import ModuleIndex
 from migration_audit.sources.pyexpr import (
     Imports,

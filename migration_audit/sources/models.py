@@ -5,20 +5,20 @@
 import runs in a child interpreter (:mod:`.model_worker`), where any
 exception the project raises becomes a located MA002 finding; the Alembic
 hooks read the metadata env.py already imported. Each column is mapped back
-to the line that defines it (:mod:`.locate`).
+to the line that defines it by :mod:`.model_source`, in the parent process.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import importlib
+import inspect
 import os
 import sys
 import sysconfig
 import traceback
 from copy import copy
-from dataclasses import dataclass, field, is_dataclass, replace
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,6 @@ from migration_audit.facts import (
     TableFact,
     UniqueFact,
 )
-from migration_audit.sources.locate import ClassRef, ClassRefs, SourceIndex, column_call, core_column_call, keyword_value
-from migration_audit.sources.provenance import UNKNOWN, ModuleIndex, Provenance
-from migration_audit.sources.pyexpr import SourceFile
 
 _HOW = (
     "fix the import error, or point migration-audit at the metadata with --metadata module:attr "
@@ -234,66 +231,10 @@ def _render(arg: Any, dialect: Any) -> str | None:
             return None
 
 
-class _Located:
-    """Where one column is written in the source, for its default keywords."""
-
-    def __init__(self, src: SourceFile | None, call: ast.Call | None, location: Location | None,
-                 modules: ModuleIndex | None = None) -> None:
-        self.src = src
-        self.call = call
-        self.location = location
-        self.modules = modules
-        # The defaults are written in a Column nested in the attribute's value
-        # (SQLModel's `Field(sa_column=Column(...))`): they are the Column's
-        # only, not the dataclass __init__ default.
-        self.column_only = False
-
-    def keyword(self, *names: str) -> tuple[Location | None, str | None]:
-        node = keyword_value(self.call, *names)
-        if node is None or self.src is None:
-            return self.location, None
-        return self.src.loc(node), self.src.segment(node)
-
-    def provenance(self, *names: str) -> Provenance:
-        node = keyword_value(self.call, *names)
-        if node is None or self.src is None or self.modules is None or isinstance(node, ast.Constant):
-            return UNKNOWN  # a literal is the same in every process
-        return self.modules.classify(self.src, node)
-
-
-def _with_provenance(value: DefaultValue | None, where: _Located, names: tuple[str, ...]) -> DefaultValue | None:
-    if value is None or value.kind not in (DefaultKind.CONSTANT, DefaultKind.SQL, DefaultKind.OPAQUE,
-                                           DefaultKind.CALLABLE):
-        return value  # a callable may still return a value fixed at import (lambda: TOKEN)
-    p = where.provenance(*names)
-    if p.kind != "per-row":
-        return value
-    return replace(value, frozen_origin=p.origin, frozen_via=p.via, frozen_fixable=p.fixable)
-
-
 def _callable_name(fn: Any) -> str:
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
     module = getattr(fn, "__module__", None)
     return f"{module}.{name}" if module and module != "builtins" else str(name)
-
-
-def _client_default(d: Any, where: _Located, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
-    return _placed(_client_value(d, dialect), where, names)
-
-
-def _server_default(sd: Any, where: _Located, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
-    return _placed(_server_value(sd, dialect), where, names)
-
-
-def _placed(value: DefaultValue | None, where: _Located, names: tuple[str, ...]) -> DefaultValue | None:
-    """A default read at run time, with the place its keyword is written
-    (an identity or computed column: the column's place)."""
-    if value is None:
-        return None
-    loc, source = where.keyword(*names)
-    if value.kind in (DefaultKind.IDENTITY, DefaultKind.COMPUTED):
-        loc = where.location
-    return value.placed(source if source is not None else value.source, loc)
 
 
 def _client_value(d: Any, dialect: Any) -> DefaultValue | None:
@@ -396,6 +337,65 @@ def _mapped_by(col: Any, mappers: list[Any]) -> list[tuple[Any, Any]]:
     return found
 
 
+_LIBRARY_MODULES = {"sqlalchemy", "sqlmodel", "pydantic", "builtins", "typing", "abc", "flask_sqlalchemy"}
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRef:
+    """Where a class is defined, as the process that imported it saw it: the
+    parent process locates the columns a model-import child reports."""
+
+    module: str
+    qualname: str
+    file: str
+
+
+class ClassRefs:
+    """:class:`ClassRef` of runtime classes, each module's file looked up
+    once (a models module may define hundreds of classes)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, str | None] = {}
+        self._refs: dict[type, ClassRef | None] = {}
+        self._mros: dict[type, tuple[ClassRef, ...]] = {}
+
+    def of(self, cls: type) -> ClassRef | None:
+        """None for a library class (DeclarativeBase, SQLModel, pydantic's
+        BaseModel…: never where a project column is defined, and big files
+        to parse) or one without a source file."""
+        if cls in self._refs:
+            return self._refs[cls]
+        module = getattr(cls, "__module__", "") or ""
+        ref = None
+        if module.split(".")[0] not in _LIBRARY_MODULES:
+            if module in self._files:  # getsourcefile finds a class through its module
+                filename = self._files[module]
+            else:
+                filename = _source_file(cls)
+                if module:
+                    self._files[module] = filename
+            if filename:
+                ref = ClassRef(module, getattr(cls, "__qualname__", cls.__name__), filename)
+        self._refs[cls] = ref
+        return ref
+
+    def mro(self, cls: type) -> tuple[ClassRef, ...]:
+        if cls not in self._mros:
+            self._mros[cls] = tuple(r for r in (self.of(k) for k in getattr(cls, "__mro__", (cls,))) if r is not None)
+        return self._mros[cls]
+
+
+def _source_file(cls: type) -> str | None:
+    try:
+        filename = inspect.getsourcefile(cls)
+    except (TypeError, OSError):
+        return None
+    if filename and any(part in ("site-packages", "dist-packages") for part in Path(filename).parts):
+        return None
+    return filename
+
+
+
 @dataclass(slots=True)
 class ColumnRecord:
     """A column as the imported models hold it, before it is located: its
@@ -483,78 +483,17 @@ def runtime_models(metadatas: list[Any], dialect_name: str, roots: list[Path]) -
     return out
 
 
-def _locate(col: ColumnRecord, table: TableRecord, index: SourceIndex) -> tuple[_Located, str | None]:
-    name = col.fact.name
-    for mro, key, cls in col.mapped:
-        hit = index.locate_attribute(mro, key)
-        if hit is not None:
-            src, value, _klass = hit
-            call = column_call(value)
-            node = call or value
-            located = _Located(src, call, src.loc(node))
-            located.column_only = call is not None and call is not value and isinstance(value, ast.Call)
-            return located, key
-        if cls is not None and index.class_location(cls) is not None:
-            # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
-            break
-    for src, tcall in index.table_calls(table.fact.name):
-        ccall = core_column_call(tcall, name)
-        if ccall is not None:
-            return _Located(src, ccall, src.loc(ccall)), None
-    for cls in table.classes:
-        loc = index.class_location(cls)
-        if loc is not None:
-            return _Located(None, None, loc), None
-    for src, tcall in index.table_calls(table.fact.name):
-        return _Located(src, None, src.loc(tcall)), None
-    return _Located(None, None, None), None
-
-
-_CLIENT = ("default", "insert_default")
-
-
-def locate_schema(models: RuntimeModels, index: SourceIndex, fallback: Location,
-                  search: list[Path] | None = None) -> Schema:
-    """The imported models' facts, each column at the line that defines it,
-    each default with its source text and where its value comes from. The
-    records' facts become the schema's (``models`` is used up)."""
-    modules = ModuleIndex(search or [index.root])
-    index.module_files = models.module_files
-    schema = Schema()
-    for table in models.tables:
-        fact = table.fact
-        fact.columns = {}
-        for record in table.columns:
-            where, attribute = _locate(record, table, index)
-            where.modules = modules
-            col = record.fact  # the records are used once: located in place
-            col.location = where.location or fallback
-            fact.location = fact.location or col.location
-            col.default = _with_provenance(_placed(col.default, where, _CLIENT), where, _CLIENT)
-            col.server_default = _with_provenance(_placed(col.server_default, where, ("server_default",)), where,
-                                                  ("server_default",))
-            col.onupdate = _with_provenance(_placed(col.onupdate, where, ("onupdate",)), where, ("onupdate",))
-            col.server_onupdate = _placed(col.server_onupdate, where, ("server_onupdate",))
-            col.attribute = attribute if attribute and attribute != col.name else None
-            col.in_dataclass = not where.column_only and record.dataclass_style
-            fact.columns[col.name] = col
-        fact.location = fact.location or fallback
-        schema.tables[fact.key] = fact
-    return schema
-
-
-def model_schema(metadatas: list[Any], dialect_name: str, index: SourceIndex, fallback: Location,
-                 search: list[Path] | None = None) -> Schema:
-    """Facts of metadata imported in this process (inside an Alembic command)."""
-    roots = search or [index.root]
-    return locate_schema(runtime_models(metadatas, dialect_name, roots), index, fallback, search)
-
-
 def project_module_files(roots: list[Path]) -> list[Path]:
     """Source files of the modules imported so far that live in the project."""
     files: list[Path] = []
+    library = _library_folders()
+    inside = tuple(str(r) + os.sep for r in roots)
     for module in list(sys.modules.values()):
         filename = getattr(module, "__file__", None)
-        if filename and filename.endswith(".py") and _under(Path(filename), roots):
+        if not isinstance(filename, str) or not filename.endswith(".py"):
+            continue
+        if filename.startswith(library) and not filename.startswith(inside):
+            continue  # most of them, told by their name alone (as _under does, without a Path each)
+        if _under(Path(filename), roots):
             files.append(Path(filename).resolve())
     return sorted(set(files))

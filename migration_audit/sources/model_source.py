@@ -1,0 +1,375 @@
+"""Where each model column is written, and the imported models located there.
+
+SQLAlchemy keeps no source location for a column. For a mapped class, the
+mapper gives the attribute key; the class's MRO is searched (the first class
+whose body assigns the key wins) for where it is written. Core
+``Table("name", Column("col", ...))`` calls are found in the project's
+imported modules.
+
+Each model module is read once into plain values (:class:`FileSources`):
+every attribute of every class, the Column call it holds, and that call's
+default keywords with their source text and where their value comes from
+(:mod:`.provenance`). Plain values can be read ahead, while the models are
+imported (by the parent of a model-import child, or by a child of an Alembic
+command, :func:`read_ahead`), and joined with the imported models' records
+cheaply (:func:`locate_schema`).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from migration_audit.facts import DefaultKind, DefaultValue, Location, Schema
+from migration_audit.sources.locate import class_defs, column_call, core_column_call, keyword_value, table_calls
+from migration_audit.sources.models import (
+    ClassRef,
+    ColumnRecord,
+    RuntimeModels,
+    TableRecord,
+    _client_value,
+    _server_value,
+    runtime_models,
+)
+from migration_audit.sources.provenance import UNKNOWN, ModuleIndex, Provenance
+from migration_audit.sources.pyexpr import SourceError, SourceFile, bindings, parse_file, unalias_sqlalchemy
+
+# the keyword sets a column's defaults are read from, as the readers ask for them
+CLIENT = ("default", "insert_default")
+SERVER = ("server_default",)
+ONUPDATE = ("onupdate",)
+SERVER_ONUPDATE = ("server_onupdate",)
+_KEYWORDS = (CLIENT, SERVER, ONUPDATE, SERVER_ONUPDATE)
+
+
+class Place(Protocol):
+    """Where a column is written, as the default readers need it."""
+
+    location: Location | None
+    column_only: bool
+
+    def keyword(self, *names: str) -> tuple[Location | None, str | None]: ...
+
+    def provenance(self, *names: str) -> Provenance: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordSource:
+    location: Location
+    text: str  # as written, on one line
+    provenance: Provenance
+
+
+@dataclass(slots=True)
+class ColumnSource:
+    """One attribute (or Core column) as written: its place, and the default
+    keywords of the Column call in it."""
+
+    location: Location | None
+    keywords: dict[tuple[str, ...], KeywordSource] = field(default_factory=dict)
+    # The defaults are written in a Column nested in the attribute's value
+    # (SQLModel's `Field(sa_column=Column(...))`): they are the Column's
+    # only, not the dataclass __init__ default.
+    column_only: bool = False
+
+    def keyword(self, *names: str) -> tuple[Location | None, str | None]:
+        found = self.keywords.get(names)
+        return (self.location, None) if found is None else (found.location, found.text)
+
+    def provenance(self, *names: str) -> Provenance:
+        found = self.keywords.get(names)
+        return UNKNOWN if found is None else found.provenance
+
+
+@dataclass(slots=True)
+class ClassSource:
+    location: Location
+    attributes: dict[str, ColumnSource]  # every name the body binds
+
+
+@dataclass(slots=True)
+class TableSource:
+    location: Location
+    columns: dict[str, ColumnSource]
+
+
+@dataclass(slots=True)
+class FileSources:
+    path: Path
+    classes: dict[str, ClassSource] = field(default_factory=dict)  # by qualified name
+    tables: dict[str, list[TableSource]] = field(default_factory=dict)  # Core Table() calls by name
+
+
+class _Located:
+    """Where one column is written, read from the syntax tree itself (the
+    static reader's case, which has the tree at hand)."""
+
+    def __init__(self, src: SourceFile | None, call: ast.Call | None, location: Location | None,
+                 modules: ModuleIndex | None = None) -> None:
+        self.src = src
+        self.call = call
+        self.location = location
+        self.modules = modules
+        self.column_only = False
+
+    def keyword(self, *names: str) -> tuple[Location | None, str | None]:
+        node = keyword_value(self.call, *names)
+        if node is None or self.src is None:
+            return self.location, None
+        return self.src.loc(node), self.src.segment(node)
+
+    def provenance(self, *names: str) -> Provenance:
+        node = keyword_value(self.call, *names)
+        if node is None or self.src is None or self.modules is None or isinstance(node, ast.Constant):
+            return UNKNOWN  # a literal is the same in every process
+        return self.modules.classify(self.src, node)
+
+
+def _column_source(src: SourceFile, value: ast.AST, call: ast.Call | None, modules: ModuleIndex) -> ColumnSource:
+    where = _Located(src, call, src.loc(call or value), modules)
+    out = ColumnSource(where.location)
+    out.column_only = call is not None and call is not value and isinstance(value, ast.Call)
+    if call is not None:
+        for names in _KEYWORDS:
+            node = keyword_value(call, *names)
+            if node is not None:
+                out.keywords[names] = KeywordSource(src.loc(node), src.segment(node), where.provenance(*names))
+    return out
+
+
+def read_sources(path: Path, modules: ModuleIndex) -> FileSources | None:
+    """The classes and Core tables of one module; None when it cannot be read."""
+    try:
+        src = parse_file(path)
+    except SourceError:
+        return None
+    unalias_sqlalchemy(src.tree)  # `from sqlalchemy import Column as C`: C(...) is a Column
+    out = FileSources(path)
+    for qualname, node in class_defs(src.tree).items():
+        attributes = {}
+        for name, value in dict(bindings(node.body)).items():  # the last binding of a name wins
+            attributes[name] = _column_source(src, value, column_call(value), modules)
+        out.classes[qualname] = ClassSource(src.loc(node), attributes)
+    for name, call in table_calls(src.tree):
+        columns: dict[str, ColumnSource] = {}
+        for arg in call.args[1:]:
+            if isinstance(arg, ast.Call) and arg.args and isinstance(arg.args[0], ast.Constant) \
+                    and isinstance(arg.args[0].value, str):
+                ccall = core_column_call(call, arg.args[0].value)
+                if ccall is not None and arg.args[0].value not in columns:
+                    columns[arg.args[0].value] = _column_source(src, ccall, ccall, modules)
+        out.tables.setdefault(name, []).append(TableSource(src.loc(call), columns))
+    return out
+
+
+class SourceCatalog:
+    """The model modules read so far, each read once."""
+
+    def __init__(self, search: list[Path]) -> None:
+        self.modules = ModuleIndex(search)
+        self._files: dict[Path, FileSources | None] = {}
+        self._named: dict[str, Path] = {}  # as asked for → resolved (resolve() is a syscall per part)
+
+    def file(self, name: str | Path) -> FileSources | None:
+        key = str(name)
+        path = self._named.get(key)
+        if path is None:
+            path = self._named[key] = Path(name).resolve()
+        if path not in self._files:
+            self._files[path] = read_sources(path, self.modules)
+        return self._files[path]
+
+    def add(self, sources: Iterable[FileSources]) -> None:
+        """Files read by another process (:func:`read_ahead`)."""
+        for found in sources:
+            self._files.setdefault(found.path, found)
+
+    def read(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            self.file(path)
+
+    def class_source(self, ref: ClassRef) -> ClassSource | None:
+        found = self.file(ref.file)
+        return found.classes.get(ref.qualname) if found is not None else None
+
+    def tables(self, name: str, module_files: list[Path]) -> list[TableSource]:
+        out: list[TableSource] = []
+        for path in module_files:
+            found = self.file(path)
+            if found is not None:
+                out.extend(found.tables.get(name, ()))
+        return out
+
+
+# -- imported models, located ------------------------------------------------
+
+def _with_provenance(value: DefaultValue | None, where: Place, names: tuple[str, ...]) -> DefaultValue | None:
+    if value is None or value.kind not in (DefaultKind.CONSTANT, DefaultKind.SQL, DefaultKind.OPAQUE,
+                                           DefaultKind.CALLABLE):
+        return value  # a callable may still return a value fixed at import (lambda: TOKEN)
+    p = where.provenance(*names)
+    if p.kind != "per-row":
+        return value
+    return replace(value, frozen_origin=p.origin, frozen_via=p.via, frozen_fixable=p.fixable)
+
+
+def _placed(value: DefaultValue | None, where: Place, names: tuple[str, ...]) -> DefaultValue | None:
+    """A default read at run time, with the place its keyword is written
+    (an identity or computed column: the column's place)."""
+    if value is None:
+        return None
+    loc, source = where.keyword(*names)
+    if value.kind in (DefaultKind.IDENTITY, DefaultKind.COMPUTED):
+        loc = where.location
+    return value.placed(source if source is not None else value.source, loc)
+
+
+def _client_default(d: Any, where: Place, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
+    return _placed(_client_value(d, dialect), where, names)
+
+
+def _server_default(sd: Any, where: Place, names: tuple[str, ...], dialect: Any) -> DefaultValue | None:
+    return _placed(_server_value(sd, dialect), where, names)
+
+
+_NOWHERE = ColumnSource(None)
+
+
+def _locate(col: ColumnRecord, table: TableRecord, catalog: SourceCatalog,
+            module_files: list[Path]) -> tuple[ColumnSource, str | None]:
+    for mro, key, cls in col.mapped:
+        for ref in mro:
+            found = catalog.class_source(ref)
+            if found is not None and key in found.attributes:
+                return found.attributes[key], key
+        if cls is not None and catalog.class_source(cls) is not None:
+            # declared elsewhere (e.g. __table__ = Table(...)): try the Core form
+            break
+    tables = catalog.tables(table.fact.name, module_files)
+    for t in tables:
+        if col.fact.name in t.columns:
+            return t.columns[col.fact.name], None
+    for cls in table.classes:
+        found = catalog.class_source(cls)
+        if found is not None:
+            return ColumnSource(found.location), None
+    for t in tables:
+        return ColumnSource(t.location), None
+    return _NOWHERE, None
+
+
+def locate_schema(models: RuntimeModels, catalog: SourceCatalog, fallback: Location) -> Schema:
+    """The imported models' facts, each column at the line that defines it,
+    each default with its source text and where its value comes from. The
+    records' facts become the schema's (``models`` is used up)."""
+    schema = Schema()
+    for table in models.tables:
+        fact = table.fact
+        fact.columns = {}
+        for record in table.columns:
+            where, attribute = _locate(record, table, catalog, models.module_files)
+            col = record.fact  # the records are used once: located in place
+            col.location = where.location or fallback
+            fact.location = fact.location or col.location
+            col.default = _with_provenance(_placed(col.default, where, CLIENT), where, CLIENT)
+            col.server_default = _with_provenance(_placed(col.server_default, where, SERVER), where, SERVER)
+            col.onupdate = _with_provenance(_placed(col.onupdate, where, ONUPDATE), where, ONUPDATE)
+            col.server_onupdate = _placed(col.server_onupdate, where, SERVER_ONUPDATE)
+            col.attribute = attribute if attribute and attribute != col.name else None
+            col.in_dataclass = not where.column_only and record.dataclass_style
+            fact.columns[col.name] = col
+        fact.location = fact.location or fallback
+        schema.tables[fact.key] = fact
+    return schema
+
+
+def model_schema(metadatas: list[Any], dialect_name: str, catalog: SourceCatalog, fallback: Location,
+                 roots: list[Path]) -> Schema:
+    """Facts of metadata imported in this process (inside an Alembic command)."""
+    return locate_schema(runtime_models(metadatas, dialect_name, roots), catalog, fallback)
+
+
+# -- reading ahead, in a child process ------------------------------------------
+
+class ReadAhead:
+    """A child process reading model modules into :class:`FileSources`
+    while this process does other work (Alembic comparing the models with
+    the database). Only migration-audit's own code runs in it. It is an
+    optimisation only: whatever it has not read (it failed, it was slow) is
+    read by :class:`SourceCatalog` when needed."""
+
+    def __init__(self, paths: list[Path], search: list[Path]) -> None:
+        from migration_audit.sources.child import kill_group
+
+        self._kill = kill_group
+        self._tmp = tempfile.TemporaryDirectory(prefix="migration-audit-")
+        request = os.path.join(self._tmp.name, "request.pickle")
+        self._out = os.path.join(self._tmp.name, "sources.pickle")
+        with open(request, "wb") as fh:
+            pickle.dump((paths, search), fh)
+        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+            # -P: the current folder is not put on sys.path (a project's
+            # sqlalchemy.py must not shadow the library)
+            [sys.executable, "-P", "-m", "migration_audit.sources.model_source", request, self._out],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=hasattr(os, "killpg"),
+        )
+
+    def result(self, timeout: float = 60.0) -> list[FileSources]:
+        """What the child read (waiting for it up to ``timeout`` seconds),
+        or nothing; the child is gone afterwards."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return []
+        try:
+            deadline = time.monotonic() + timeout
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.002)
+            if proc.returncode != 0:
+                return []
+            with open(self._out, "rb") as fh:
+                found = pickle.load(fh)
+            return [f for f in found if isinstance(f, FileSources)]
+        except Exception:  # noqa: BLE001 - an optimisation: read in this process instead
+            return []
+        finally:
+            self._kill(proc)
+            self._tmp.cleanup()
+
+    def cancel(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            self._kill(proc)
+        self._tmp.cleanup()
+
+
+def _main(argv: list[str]) -> int:
+    import gc
+
+    gc.disable()  # our trees and facts hold no reference cycles
+    with open(argv[0], "rb") as fh:
+        paths, search = pickle.load(fh)
+    catalog = SourceCatalog(search)
+    found = [f for f in (catalog.file(p) for p in paths) if f is not None]
+    tmp = argv[1] + ".part"
+    with open(tmp, "wb") as fh:
+        pickle.dump(found, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, argv[1])
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through ReadAhead
+    # Run the importable module, not __main__, so that the pickle names
+    # migration_audit.sources.model_source.FileSources.
+    from migration_audit.sources import model_source
+
+    raise SystemExit(model_source._main(sys.argv[1:]))
