@@ -10,6 +10,6 @@ import sys
 if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == os.getcwd():
     del sys.path[0]
 
-from migration_audit.cli import main  # noqa: E402 - after sys.path is safe
+from migration_audit.console import main  # noqa: E402 - after sys.path is safe
 
 raise SystemExit(main())

@@ -386,6 +386,15 @@ def _no_facts():  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> int:
+    from migration_audit.sources.child import discard_prestarted
+
+    try:
+        return _main(argv)
+    finally:
+        discard_prestarted()  # the model worker started ahead, if the audit did not need it
+
+
+def _main(argv: list[str] | None) -> int:
     from migration_audit.rules import UnknownRule
 
     for stream in (sys.stdout, sys.stderr):

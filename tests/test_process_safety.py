@@ -156,3 +156,70 @@ def test_a_probe_timeout_kills_what_the_import_started(tmp_path: Path) -> None:
                          timeout=180)
     assert run.returncode in (1, 2) and "Traceback" not in run.stderr, run.stdout + run.stderr
     assert _gone(_child_pid(root, within=1))
+
+
+# -- the model worker started ahead (`migration-audit check`) --------------------
+
+CONSOLE = [sys.executable, "-m", "migration_audit"]  # as the console script runs: the worker starts first
+
+WHERE = (
+    "import os, sys\n"
+    "open({marker!r}, 'a').write(os.getcwd() + '|' + sys.path[0] + '\\n')\n"
+)
+
+
+def _waiting_workers() -> list[int]:
+    """Model workers started ahead that still run, by their command line."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    argv = fh.read().split(b"\0")
+            except OSError:
+                continue
+            if b"migration_audit.sources.model_worker" in argv and b"--wait" in argv:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="lists processes through /proc (Linux)")
+def test_the_worker_started_ahead_imports_the_models_as_one_started_for_them(tmp_path: Path) -> None:
+    """The worker starts before the project is known; it must import the
+    models from the project folder, with that folder first on sys.path, as
+    a worker started in the folder does, and find the same."""
+    root = tmp_path / "incident"
+    shutil.copytree(FIXTURES / "incident", root)
+    marker = tmp_path / "where"
+    models = root / "app" / "models.py"
+    models.write_text(models.read_text() + WHERE.format(marker=str(marker)))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    runs = []
+    for argv in (CONSOLE, CLI):
+        runs.append(subprocess.run([*argv, "check", str(root), "--format", "json", "--select", "MA101"],
+                                   cwd=elsewhere, capture_output=True, text=True, timeout=120))
+    ahead, started = runs
+    assert ahead.returncode == started.returncode == 1, ahead.stderr + started.stderr
+    assert ahead.stdout == started.stdout and '"MA101"' in ahead.stdout
+    # two imports each (the probe's second import starts a worker of its own)
+    real = str(root.resolve())
+    assert marker.read_text().splitlines() == [f"{real}|{real}"] * 4
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="lists processes through /proc (Linux)")
+@pytest.mark.parametrize("args", [["--no-such-option"], ["--help"], ["{missing}"], ["{no_models}"]])
+def test_a_check_that_needs_no_worker_leaves_none(tmp_path: Path, args: list[str]) -> None:
+    no_models = tmp_path / "no_models"
+    shutil.copytree(FIXTURES / "incident", no_models)
+    shutil.rmtree(no_models / "app")
+    (no_models / "migrations" / "env.py").write_text("target_metadata = None\n")
+    before = set(_waiting_workers())
+    argv = [a.format(missing=tmp_path / "missing", no_models=no_models) for a in args]
+    run = subprocess.run([*CONSOLE, "check", *argv], capture_output=True, text=True, timeout=120)
+    assert run.returncode in (0, 1, 2), run.stderr
+    assert "Traceback" not in run.stderr
+    deadline = time.monotonic() + 5
+    while set(_waiting_workers()) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(_waiting_workers()) - before == set()

@@ -38,3 +38,46 @@ def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
     elif proc.poll() is None:  # pragma: no cover - Windows
         proc.kill()
     proc.wait()
+
+
+# -- a model worker started before it is needed ---------------------------------
+
+_prestarted: subprocess.Popen[bytes] | None = None
+
+
+def prestart_model_worker() -> None:
+    """Start the model worker (:mod:`.model_worker`) now, before the audit
+    knows what to ask of it: it imports SQLAlchemy while this process
+    starts up and reads the configuration, then waits on its standard input
+    for the request. Called by the command line for `check` only; the first
+    model import or static read takes it (:func:`take_prestarted`)."""
+    global _prestarted
+    if _prestarted is not None:
+        return
+    import sys
+
+    try:
+        _prestarted = subprocess.Popen(
+            # -P: nothing of the current folder on sys.path (the worker puts the
+            # project's own folder there itself, once it knows which one)
+            [sys.executable, "-P", "-m", "migration_audit.sources.model_worker", "--wait"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=hasattr(os, "killpg"),
+        )
+    except OSError:
+        _prestarted = None  # the audit starts one when it needs it
+
+
+def take_prestarted() -> subprocess.Popen[bytes] | None:
+    """The worker :func:`prestart_model_worker` started, if it still waits."""
+    global _prestarted
+    proc, _prestarted = _prestarted, None
+    if proc is not None and proc.poll() is not None:
+        return None
+    return proc
+
+
+def discard_prestarted() -> None:
+    """Stop the worker if nothing took it (a usage error, no models)."""
+    proc = take_prestarted()
+    if proc is not None:
+        kill_group(proc)

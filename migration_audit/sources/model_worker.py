@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migration_audit.facts import DefaultKind, DefaultValue, Diagnostic, EnumMember, Location, Schema, Variance
-from migration_audit.sources.child import kill_group
+from migration_audit.sources.child import kill_group, take_prestarted
 
 if TYPE_CHECKING:
     from migration_audit.sources.models import RuntimeModels
@@ -124,9 +124,29 @@ def work(request: Request) -> Result:
 
 
 def main(argv: list[str]) -> int:
-    request_path, result_path = argv[:2]
+    waited = argv[:1] == ["--wait"]
+    if waited:
+        # Started ahead (child.prestart_model_worker): import what every
+        # request needs while the audit reads its configuration, then wait
+        # for the request's file names on standard input.
+        try:
+            import sqlalchemy.orm  # noqa: F401
+
+            import migration_audit.sources.models  # noqa: F401
+        except BaseException:  # noqa: BLE001 - the request reports it properly
+            pass
+        line = sys.stdin.buffer.readline()
+        if not line.endswith(b"\n"):
+            os._exit(0)  # nothing asked of it: the audit ended first
+        request_path, result_path = os.fsdecode(line[:-1]).split("\0")
+    else:
+        request_path, result_path = argv[:2]
     with open(request_path, "rb") as fh:
         request: Request = pickle.load(fh)
+    if waited and not request.static:
+        # as `python -m` in the project folder would have it
+        os.chdir(request.root)
+        sys.path.insert(0, os.getcwd())
     # Whatever the project writes to stdout, at any level, lands on stderr.
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -186,7 +206,18 @@ class ModelImport:
     def _start(self) -> tuple[subprocess.Popen[bytes], str, float]:
         i = len(self._procs)
         result_path = os.path.join(self._tmp.name, f"result-{i}.pickle")
-        proc = _spawn(self._request_path, result_path, self.request.root, quiet=i > 0, static=self.request.static)
+        proc = take_prestarted() if i == 0 else None
+        if proc is not None:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.write(os.fsencode(f"{self._request_path}\0{result_path}\n"))
+                proc.stdin.close()
+            except OSError:  # it died meanwhile
+                kill_group(proc)
+                proc = None
+        if proc is None:
+            proc = _spawn(self._request_path, result_path, self.request.root, quiet=i > 0,
+                          static=self.request.static)
         self._procs.append((proc, result_path, time.monotonic() + self.timeout))
         return self._procs[-1]
 

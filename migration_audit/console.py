@@ -1,0 +1,17 @@
+"""The ``migration-audit`` command. For ``check``, the model worker starts
+first (it imports SQLAlchemy while the rest of the tool is imported and the
+configuration read); then :func:`migration_audit.cli.main` runs."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["check"]:
+        from migration_audit.sources.child import prestart_model_worker
+
+        prestart_model_worker()
+    from migration_audit.cli import main as cli_main
+
+    return cli_main()
