@@ -11,7 +11,7 @@ def main() -> int:
     if sys.argv[1:2] == ["check"]:
         from migration_audit.sources.child import prestart_model_worker
 
-        prestart_model_worker()
+        prestart_model_worker(static="--static" in sys.argv[2:])
     from migration_audit.cli import main as cli_main
 
     return cli_main()

@@ -178,7 +178,7 @@ def _waiting_workers() -> list[int]:
                     argv = fh.read().split(b"\0")
             except OSError:
                 continue
-            if b"migration_audit.sources.model_worker" in argv and b"--wait" in argv:
+            if b"migration_audit.sources.model_worker" in argv and (b"--wait" in argv or b"--wait-static" in argv):
                 found.append(int(entry))
     return found
 
@@ -208,7 +208,8 @@ def test_the_worker_started_ahead_imports_the_models_as_one_started_for_them(tmp
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="lists processes through /proc (Linux)")
-@pytest.mark.parametrize("args", [["--no-such-option"], ["--help"], ["{missing}"], ["{no_models}"]])
+@pytest.mark.parametrize("args", [["--no-such-option"], ["--help"], ["{missing}"], ["{no_models}"],
+                                  ["{no_models}", "--static"]])
 def test_a_check_that_needs_no_worker_leaves_none(tmp_path: Path, args: list[str]) -> None:
     no_models = tmp_path / "no_models"
     shutil.copytree(FIXTURES / "incident", no_models)

@@ -45,12 +45,14 @@ def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
 _prestarted: subprocess.Popen[bytes] | None = None
 
 
-def prestart_model_worker() -> None:
+def prestart_model_worker(static: bool = False) -> None:
     """Start the model worker (:mod:`.model_worker`) now, before the audit
     knows what to ask of it: it imports SQLAlchemy while this process
     starts up and reads the configuration, then waits on its standard input
     for the request. Called by the command line for `check` only; the first
-    model import or static read takes it (:func:`take_prestarted`)."""
+    model import or static read takes it (:func:`take_prestarted`).
+    ``static``: --static was asked for; the worker imports the static reader
+    too."""
     global _prestarted
     if _prestarted is not None:
         return
@@ -60,7 +62,8 @@ def prestart_model_worker() -> None:
         _prestarted = subprocess.Popen(
             # -P: nothing of the current folder on sys.path (the worker puts the
             # project's own folder there itself, once it knows which one)
-            [sys.executable, "-P", "-m", "migration_audit.sources.model_worker", "--wait"],
+            [sys.executable, "-P", "-m", "migration_audit.sources.model_worker",
+             "--wait-static" if static else "--wait"],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=hasattr(os, "killpg"),
         )
     except OSError:

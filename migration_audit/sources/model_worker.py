@@ -124,15 +124,18 @@ def work(request: Request) -> Result:
 
 
 def main(argv: list[str]) -> int:
-    waited = argv[:1] == ["--wait"]
+    waited = argv[:1] in (["--wait"], ["--wait-static"])
     if waited:
-        # Started ahead (child.prestart_model_worker): import what every
+        # Started ahead (child.prestart_model_worker): import what the
         # request needs while the audit reads its configuration, then wait
         # for the request's file names on standard input.
         try:
             import sqlalchemy.orm  # noqa: F401
 
             import migration_audit.sources.models  # noqa: F401
+
+            if argv[0] == "--wait-static":
+                import migration_audit.sources.model_ast  # noqa: F401
         except BaseException:  # noqa: BLE001 - the request reports it properly
             pass
         line = sys.stdin.buffer.readline()
