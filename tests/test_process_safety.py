@@ -4,6 +4,7 @@ code, and leaves no process or file behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -224,3 +225,16 @@ def test_a_check_that_needs_no_worker_leaves_none(tmp_path: Path, args: list[str
     while set(_waiting_workers()) - before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert set(_waiting_workers()) - before == set()
+
+
+@pytest.mark.parametrize("argv", [CONSOLE, CLI], ids=["worker started ahead", "worker started for the models"])
+def test_a_project_sqlalchemy_module_shadows_nothing_in_the_model_import(tmp_path: Path, argv: list[str]) -> None:
+    """Alembic imports SQLAlchemy before env.py puts the project folder on
+    sys.path; so does the model worker, in both its ways of starting."""
+    root = tmp_path / "incident"
+    shutil.copytree(FIXTURES / "incident", root)
+    (root / "sqlalchemy.py").write_text("raise RuntimeError('the project sqlalchemy.py was imported')\n")
+    run = subprocess.run([*argv, "check", str(root), "--format", "json"], capture_output=True, text=True,
+                         timeout=120)
+    found = [(f["code"], f["path"], f["line"], f["column"]) for f in json.loads(run.stdout)["findings"]]
+    assert found == [("MA101", "app/models.py", 25, 61)], run.stderr

@@ -320,7 +320,9 @@ class ReadAhead:
             # -P: the current folder is not put on sys.path (a project's
             # sqlalchemy.py must not shadow the library)
             [sys.executable, "-P", "-m", "migration_audit.sources.model_source", request, self._out],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            # its standard input is a pipe this process never writes to: it
+            # ends when this process is done with the result, or dies
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=hasattr(os, "killpg"),
         )
 
@@ -332,38 +334,63 @@ class ReadAhead:
             return []
         try:
             deadline = time.monotonic() + timeout
-            while proc.poll() is None and time.monotonic() < deadline:
+            while not os.path.exists(self._out) and proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.002)
-            if proc.returncode != 0:
-                return []
             with open(self._out, "rb") as fh:
                 found = pickle.load(fh)
             return [f for f in found if isinstance(f, FileSources)]
         except Exception:  # noqa: BLE001 - an optimisation: read in this process instead
             return []
         finally:
-            self._kill(proc)
-            self._tmp.cleanup()
+            self._stop(proc)
+
+    def _stop(self, proc: subprocess.Popen[bytes]) -> None:
+        try:
+            os.unlink(self._out)  # taken: the child need not clean up
+        except OSError:
+            pass
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        self._kill(proc)
+        self._tmp.cleanup()
 
     def cancel(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            self._kill(proc)
-        self._tmp.cleanup()
+            self._stop(proc)
 
 
 def _main(argv: list[str]) -> int:
     import gc
 
+    parent = os.getppid()
     gc.disable()  # our trees and facts hold no reference cycles
-    with open(argv[0], "rb") as fh:
-        paths, search = pickle.load(fh)
-    catalog = SourceCatalog(search)
-    found = [f for f in (catalog.file(p) for p in paths) if f is not None]
-    tmp = argv[1] + ".part"
-    with open(tmp, "wb") as fh:
-        pickle.dump(found, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, argv[1])
+    try:
+        with open(argv[0], "rb") as fh:
+            paths, search = pickle.load(fh)
+        catalog = SourceCatalog(search)
+        found = [f for f in (catalog.file(p) for p in paths) if f is not None]
+        tmp = argv[1] + ".part"
+        with open(tmp, "wb") as fh:
+            pickle.dump(found, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, argv[1])
+    finally:
+        # Wait for the parent to take the result (its end of standard input
+        # closes then). If it died instead (SIGTERM to `alembic`, which runs
+        # no cleanup then), the folder is this process's to remove: it runs
+        # in a session of its own, out of reach of signals to the parent's
+        # process group.
+        try:
+            sys.stdin.buffer.read()
+        except OSError:
+            pass
+        if os.getppid() != parent:
+            import shutil
+
+            shutil.rmtree(os.path.dirname(argv[1]), ignore_errors=True)
     return 0
 
 

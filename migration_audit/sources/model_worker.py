@@ -125,19 +125,21 @@ def work(request: Request) -> Result:
 
 def main(argv: list[str]) -> int:
     waited = argv[:1] in (["--wait"], ["--wait-static"])
+    # SQLAlchemy first, before any project folder is on sys.path (the worker
+    # runs with -P): as in Alembic, which imports it before env.py runs, a
+    # project's own sqlalchemy.py cannot shadow it. Started ahead
+    # (child.prestart_model_worker), the worker does this while the audit
+    # reads its configuration, then waits for the request on standard input.
+    try:
+        import sqlalchemy.orm  # noqa: F401
+
+        import migration_audit.sources.models  # noqa: F401
+
+        if argv[:1] == ["--wait-static"]:
+            import migration_audit.sources.model_ast  # noqa: F401
+    except BaseException:  # noqa: BLE001 - the request reports it properly
+        pass
     if waited:
-        # Started ahead (child.prestart_model_worker): import what the
-        # request needs while the audit reads its configuration, then wait
-        # for the request's file names on standard input.
-        try:
-            import sqlalchemy.orm  # noqa: F401
-
-            import migration_audit.sources.models  # noqa: F401
-
-            if argv[0] == "--wait-static":
-                import migration_audit.sources.model_ast  # noqa: F401
-        except BaseException:  # noqa: BLE001 - the request reports it properly
-            pass
         line = sys.stdin.buffer.readline()
         if not line.endswith(b"\n"):
             os._exit(0)  # nothing asked of it: the audit ended first
@@ -146,8 +148,9 @@ def main(argv: list[str]) -> int:
         request_path, result_path = argv[:2]
     with open(request_path, "rb") as fh:
         request: Request = pickle.load(fh)
-    if waited and not request.static:
-        # as `python -m` in the project folder would have it
+    if not request.static:
+        # the project folder, current and first on sys.path, as `python -m`
+        # run there would have it
         os.chdir(request.root)
         sys.path.insert(0, os.getcwd())
     # Whatever the project writes to stdout, at any level, lands on stderr.
@@ -176,12 +179,11 @@ def main(argv: list[str]) -> int:
     os._exit(0)
 
 
-def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool, static: bool) -> subprocess.Popen[bytes]:
-    # -P: reading the source statically, the project folder is not put on
-    # sys.path, where a project's `sqlalchemy.py` would shadow the library
-    safe = ["-P"] if static else []
+def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subprocess.Popen[bytes]:
+    # -P: the project folder is not put on sys.path at start-up, where a
+    # project's `sqlalchemy.py` would shadow the library (see main)
     return subprocess.Popen(
-        [sys.executable, *safe, "-m", "migration_audit.sources.model_worker", request_path, result_path],
+        [sys.executable, "-P", "-m", "migration_audit.sources.model_worker", request_path, result_path],
         cwd=str(cwd),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # the child also points its fd 1 at its stderr
@@ -219,8 +221,7 @@ class ModelImport:
                 kill_group(proc)
                 proc = None
         if proc is None:
-            proc = _spawn(self._request_path, result_path, self.request.root, quiet=i > 0,
-                          static=self.request.static)
+            proc = _spawn(self._request_path, result_path, self.request.root, quiet=i > 0)
         self._procs.append((proc, result_path, time.monotonic() + self.timeout))
         return self._procs[-1]
 
