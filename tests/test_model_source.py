@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Project
+from conftest import ENV_PY, Project
 
 from migration_audit.facts import Location
 from migration_audit.sources.model_source import (
@@ -180,3 +180,145 @@ def test_outside_alembic_the_hook_module_starts_nothing() -> None:
             "assert h._ahead is None; assert 'alembic' not in sys.modules, 'imported Alembic'")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return any(line.startswith("State:") and "Z" in line for line in fh)  # a zombie nobody reaps yet
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="watches processes through /proc (Linux)")
+def test_a_parent_ended_by_sigterm_leaves_no_read_ahead_behind(project: Project, tmp_path: Path) -> None:
+    """SIGTERM to `alembic` ends it without cleanup: the child notices its
+    parent is gone, removes its folder and exits."""
+    import signal
+    import time
+
+    path = project.models(MODELS)
+    code = (
+        "import time\nfrom pathlib import Path\nfrom migration_audit.sources.model_source import ReadAhead\n"
+        f"a = ReadAhead([Path({str(path)!r})], [Path({str(project.root)!r})])\n"
+        "print(a._proc.pid, a._tmp.name, a._out, flush=True)\ntime.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    pid, folder, out = parent.stdout.readline().split()
+    deadline = time.monotonic() + 30
+    while not Path(out).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert Path(out).exists()  # the child has read the models, and waits to be asked
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=30) == -signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while not (_gone(int(pid)) and not Path(folder).exists()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(int(pid)) and not Path(folder).exists()
+
+
+REDEFINED = """\
+import sys
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+if sys.version_info >= (3, 99):
+    class User(Base):
+        __tablename__ = "users"
+        id = sa.Column(sa.String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+else:
+    class User(Base):
+        __tablename__ = "users"
+        id = sa.Column(sa.String(36), primary_key=True, default=str(uuid.uuid4()))
+
+
+class Token:
+    pass
+
+
+class Token(Base):  # noqa: F811 - the later definition is the one imported
+    __tablename__ = "tokens"
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(8), unique=True, default="fixed")
+"""
+
+
+@pytest.mark.parametrize("import_models", [True, False], ids=["imported", "static"])
+def test_a_class_defined_twice_is_located_at_the_definition_that_ran(project: Project, import_models: bool) -> None:
+    project.models(REDEFINED)
+    assert project.findings(select=["MA101"], import_models=import_models) == [
+        ("MA101", "users.id", "app/models.py", 19),
+        ("MA101", "tokens.code", "app/models.py", 29),
+    ]
+
+
+SQLMODEL = """\
+import uuid
+from typing import Optional
+
+from sqlmodel import Field, SQLModel
+
+
+class Hero(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    a: Optional[str] = Field(default=None, sa_column_kwargs={"unique": True, "default": uuid.uuid4().hex})
+"""
+
+
+@pytest.mark.parametrize("import_models", [True, False], ids=["imported", "static"])
+def test_sqlmodel_column_kwargs_win_over_the_field_default(project: Project, import_models: bool) -> None:
+    """SQLModel applies sa_column_kwargs after the Field's own default: the
+    Column's default is uuid.uuid4().hex, computed once."""
+    project.models(SQLMODEL)
+    project.write("migrations/env.py", ENV_PY.format(imports="from app.models import Hero", target="Hero.metadata"))
+    result = project.audit(select=["MA101"], import_models=import_models)
+    found = [(f.code, f.object, f.location.line, f.location.column) for f in result.findings]
+    assert found == [("MA101", "hero.a", 9, 89)]
+    assert "uuid.uuid4().hex" in result.findings[0].message
+
+
+@pytest.mark.parametrize("import_models", [True, False], ids=["imported", "static"])
+@pytest.mark.parametrize("line", [1, 3])
+def test_a_stray_latin1_byte_in_a_comment_reads_as_python_imports_it(project: Project, import_models: bool,
+                                                                     line: int) -> None:
+    """No coding line and a Latin-1 byte in a comment: Python compiles a
+    module from its bytes and imports it; the reader reads it too."""
+    lines = REDEFINED.encode().split(b"\n")
+    lines.insert(line - 1, b"# caf\xe9")
+    path = project.models("")
+    path.write_bytes(b"\n".join(lines))
+    assert project.findings(select=["MA101"], import_models=import_models) == [
+        ("MA101", "users.id", "app/models.py", 20),
+        ("MA101", "tokens.code", "app/models.py", 30),
+    ]
+
+
+def test_a_latin1_byte_in_a_string_is_still_a_located_error(project: Project) -> None:
+    path = project.models("")
+    path.write_bytes(REDEFINED.encode().replace(b'"tokens"', b'"tok\xe9ns"'))
+    result = project.audit(import_models=False, models_load=False)
+    [problem] = [d for d in result.facts.diagnostics if d.code == "MA002"]
+    assert problem.location.path == path and problem.location.line == 27
+    assert "not valid utf-8: byte 0xe9" in problem.message
+
+
+def test_a_class_mapping_a_module_level_table_is_read_through_that_table(project: Project) -> None:
+    project.models(
+        "import sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "legacy_table = sa.Table('legacy', Base.metadata,\n"
+        "                        sa.Column('id', sa.Integer, primary_key=True),\n"
+        "                        sa.Column('code', sa.String(8), unique=True, default='fixed'))\n\n\n"
+        "class Legacy(Base):\n    __table__ = legacy_table\n")
+    for import_models in (True, False):
+        result = project.audit(import_models=import_models)
+        assert [(f.code, f.object, f.location.line) for f in result.findings] == [("MA101", "legacy.code", 11)]
+        assert [d for d in result.facts.diagnostics if d.code == "MA008"] == []

@@ -21,14 +21,15 @@ def _call_name(func: ast.AST) -> str | None:
 
 def class_defs(tree: ast.Module) -> dict[str, ast.ClassDef]:
     """Every class a module defines, by qualified name (``Outer.Inner``,
-    ``factory.<locals>.Model``); the first of two with one name."""
+    ``factory.<locals>.Model``). Of two with one name, the later one, as an
+    import leaves it (a redefinition, or the else branch of an if)."""
     found: dict[str, ast.ClassDef] = {}
 
     def walk(body: Iterable[ast.stmt], prefix: str) -> None:
         for node in body:
             if isinstance(node, ast.ClassDef):
                 qual = f"{prefix}{node.name}"
-                found.setdefault(qual, node)
+                found[qual] = node
                 walk(node.body, qual + ".")
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 walk(node.body, f"{prefix}{node.name}.<locals>.")
@@ -80,15 +81,12 @@ def column_call(value: ast.AST | None) -> ast.Call | None:
 
 
 def keyword_value(call: ast.Call | None, *names: str) -> ast.expr | None:
-    """The first of ``names`` passed to ``call``; for SQLModel's
-    ``Field(sa_column_kwargs={"server_default": ...})``, also a key of that
-    dict literal (where SQLModel takes the Column's own arguments from)."""
+    """The first of ``names`` passed to ``call``. For SQLModel's ``Field``,
+    first a key of its ``sa_column_kwargs`` dict (``{"server_default": ...}``):
+    SQLModel builds the Column from the Field's own ``default`` and then
+    applies those, so they win."""
     if call is None:
         return None
-    for name in names:
-        for kw in call.keywords:
-            if kw.arg == name:
-                return kw.value
     if _call_name(call.func) == "Field":
         extra = next((kw.value for kw in call.keywords if kw.arg == "sa_column_kwargs"), None)
         if isinstance(extra, ast.Dict):
@@ -97,7 +95,13 @@ def keyword_value(call: ast.Call | None, *names: str) -> ast.expr | None:
                     if isinstance(key, ast.Constant) and key.value == name:
                         return value
         elif isinstance(extra, ast.Call) and _call_name(extra.func) == "dict":
-            return keyword_value(extra, *names)
+            found = keyword_value(extra, *names)
+            if found is not None:
+                return found
+    for name in names:
+        for kw in call.keywords:
+            if kw.arg == name:
+                return kw.value
     return None
 
 

@@ -800,7 +800,9 @@ class StaticModels:
                 fact, columns = core
                 is_new = True
             if is_new:
-                tables.setdefault(fact.key, (meta, fact))
+                # a table defined again (a redefined class, both branches of
+                # an if): the later one, as an import leaves it
+                tables[fact.key] = (meta, fact)
                 pending.append((fact, columns))
             else:
                 pending.append((fact, columns))
@@ -851,6 +853,12 @@ class StaticModels:
             return None
         parent = next((c for c in info.mro[1:] if isinstance(c, _Class) and id(c.node) in owners), None)
         table_node = self._own(info, "__table__")
+        if isinstance(table_node, (ast.Name, ast.Attribute)):
+            target = self.resolve(unit, table_node)
+            if isinstance(target, tuple) and isinstance(target[1], ast.Call) and _call_name(target[1].func) == "Table":
+                # `__table__ = legacy` where `legacy = Table("legacy", ...)`:
+                # that Table is read where it is defined
+                return None
         if isinstance(table_node, ast.Call) and _call_name(table_node.func) == "Table":
             core = self._core_table(unit, table_node)
             if core is None:

@@ -111,17 +111,40 @@ def parse_file(path: Path) -> SourceFile:
     return parse_source(path, data)
 
 
+def _imports_as_bytes(data: bytes) -> bool:
+    """Whether Python's import would compile these bytes (it does not
+    decode comments)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "<module>", "exec", ast.PyCF_ONLY_AST)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
 def parse_source(path: Path, data: bytes) -> SourceFile:
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError:
+            # "invalid or missing encoding declaration": a non-UTF-8 byte in
+            # the first two lines, perhaps only in a comment (see below)
+            if not _imports_as_bytes(data):
+                raise
+            encoding = "utf-8"
         text = data.decode(encoding)
     except (SyntaxError, LookupError) as exc:
         raise SourceError(f"cannot decode file: {exc}") from None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(
-            f"file is not valid {exc.encoding}: byte 0x{data[exc.start]:02x} at offset {exc.start}", line
-        ) from None
+        if not _imports_as_bytes(data):
+            line = data[: exc.start].count(b"\n") + 1
+            raise SourceError(
+                f"file is not valid {exc.encoding}: byte 0x{data[exc.start]:02x} at offset {exc.start}", line
+            ) from None
+        # Python compiles a module from its bytes, and does not decode the
+        # comments: a stray Latin-1 byte in one imports fine. Read it so too.
+        text = data.decode(exc.encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
