@@ -210,7 +210,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             _emit(fix.diff(edits, result.project.root))
             count = sum(e.fixed for e in edits)
             print(f"{count} fix{'es' if count != 1 else ''} available (apply with --fix)", file=sys.stderr)
-            return EXIT_FINDINGS if count else EXIT_CLEAN
+            return EXIT_FINDINGS if count or _failing(args, result) else EXIT_CLEAN
         fixed = fix.write(edits)
         for e in edits:
             for note in e.skipped:
@@ -260,11 +260,16 @@ def _report(args: argparse.Namespace, result: AuditResult) -> int:
         for message in dict.fromkeys(unreadable):
             print(f"migration-audit: error: {message}", file=sys.stderr)
         return EXIT_ERROR
+    return EXIT_FINDINGS if _failing(args, result) else EXIT_CLEAN
+
+
+def _failing(args: argparse.Namespace, result: AuditResult) -> bool:
+    """Whether the findings fail the run (--fail-on)."""
     fail_on = args.fail_on or result.project.fail_on or "warning"
     if fail_on == "never":
-        return EXIT_CLEAN
+        return False
     threshold = Severity.ERROR if fail_on == "error" else Severity.WARNING
-    return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN
+    return any(f.severity >= threshold for f in result.findings)
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:

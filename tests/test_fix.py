@@ -176,3 +176,20 @@ def test_concurrent_fix_runs_apply_each_fix_once(tmp_path: Path) -> None:
     before = (FIXTURES / "incident" / "app" / "models.py").read_text()
     assert (copy / "app" / "models.py").read_text() == before.replace(
         "primary_key=True, default=str(uuid.uuid4()))", "primary_key=True, default=lambda: str(uuid.uuid4()))")
+
+
+def test_diff_with_nothing_to_fix_exits_as_the_check_does(project: Project,
+                                                          capfd: pytest.CaptureFixture[str]) -> None:
+    """A frozen default reached through a module constant has no rewrite of
+    its own: --diff offers none, and still fails while the error stands."""
+    project.models(
+        "import uuid\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase\n\n"
+        "SYSTEM_ID = str(uuid.uuid4())\n\n\nclass Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Thing(Base):\n    __tablename__ = 'things'\n"
+        "    id = sa.Column(sa.String(36), primary_key=True, default=SYSTEM_ID)\n")
+    assert main(["check", str(project.root)]) == 1
+    capfd.readouterr()
+    assert main(["check", str(project.root), "--diff"]) == 1
+    out, err = capfd.readouterr()
+    assert out == "" and "0 fixes available" in err
+    assert main(["check", str(project.root), "--diff", "--fail-on", "never"]) == 0
