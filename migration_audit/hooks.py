@@ -345,7 +345,8 @@ def _audit_pending(context: Any, directives: list[Any], mode: str, project: Proj
         text = _format(findings, result.project.root, pending)
         errors = [f for f in findings if f.severity is Severity.ERROR]
         in_check = _command_name(config) == "check"
-        if mode == "fail" and errors:
+        # under `alembic check` there is no file to annotate: annotate fails as fail does
+        if errors and (mode == "fail" or (mode == "annotate" and in_check)):
             noun = "error" if len(errors) == 1 else "errors"
             if in_check:
                 raise CommandError(f"migration-audit found {len(errors)} {noun} in the models or the pending "

@@ -113,6 +113,23 @@ def test_alembic_check_fails_on_a_frozen_default(tmp_path: Path) -> None:
     assert "MA101 [error] orders.token" in run.stderr
 
 
+@pytest.mark.parametrize("mode", ["annotate", "warn"])
+def test_alembic_check_fails_in_annotate_mode_and_only_warns_in_warn_mode(tmp_path: Path, mode: str) -> None:
+    """There is no file to annotate under `alembic check`: an error fails it,
+    as the default mode does; warn mode is the one that lets it pass."""
+    root = _project(tmp_path)
+    _add_to_orders(root, SEED)
+    (root / "pyproject.toml").write_text(f'[tool.migration-audit]\nrevision-hook = "{mode}"\n')
+    run = run_alembic(root, "check")
+    assert "MA101 [error] orders.token" in run.stderr
+    if mode == "annotate":
+        assert run.returncode == 255
+        assert "FAILED: migration-audit found 2 errors in the models or the pending operations" in run.stderr
+    else:
+        # the hook passes; Alembic itself still fails on the new column it found
+        assert "migration-audit found" not in run.stderr
+
+
 def test_frozen_default_on_an_existing_column_is_caught_without_schema_change(tmp_path: Path) -> None:
     """The incident itself: only the Python-side default changes, so
     autogenerate finds no operation, and the hook must still judge the model."""
