@@ -8,10 +8,16 @@ import sys
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["check"]:
-        from migration_audit.sources.child import prestart_model_worker
+    try:
+        if sys.argv[1:2] == ["check"]:
+            from migration_audit.sources.child import prestart_model_worker
 
-        prestart_model_worker(static="--static" in sys.argv[2:])
-    from migration_audit.cli import main as cli_main
+            prestart_model_worker(static="--static" in sys.argv[2:])
+        from migration_audit.cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl-C while the tool is still being imported
+        from migration_audit.sources.child import discard_prestarted
 
+        discard_prestarted()
+        print("migration-audit: interrupted", file=sys.stderr)
+        return 130
     return cli_main()

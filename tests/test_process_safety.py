@@ -238,3 +238,34 @@ def test_a_project_sqlalchemy_module_shadows_nothing_in_the_model_import(tmp_pat
                          timeout=120)
     found = [(f["code"], f["path"], f["line"], f["column"]) for f in json.loads(run.stdout)["findings"]]
     assert found == [("MA101", "app/models.py", 25, 61)], run.stderr
+
+
+def _dead(pid: int, within: float = 5.0) -> bool:
+    """Gone, or a zombie nobody has reaped yet."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                if any(line.startswith("State:") and "Z" in line for line in fh):
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="watches processes through /proc (Linux)")
+@pytest.mark.parametrize("argv", [CONSOLE, CLI], ids=["worker started ahead", "worker started for the models"])
+def test_a_killed_audit_takes_its_model_import_along(tmp_path: Path, argv: list[str]) -> None:
+    """SIGKILL runs no cleanup: the worker notices its input pipe end and
+    stops, with what the project's code started, instead of importing on."""
+    root = _hanging_project(tmp_path)
+    before = set(_waiting_workers())
+    proc = subprocess.Popen([*argv, "check", str(root), "--import-timeout", "120", "--no-cache"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    grandchild = _child_pid(root)
+    workers = set(_waiting_workers()) - before
+    proc.kill()
+    proc.wait(timeout=30)
+    assert _dead(grandchild), "the project's process outlived a killed audit"
+    assert all(_dead(pid) for pid in workers), "the model worker outlived a killed audit"

@@ -123,6 +123,39 @@ def work(request: Request) -> Result:
     return result
 
 
+def _watch_parent() -> None:
+    """Standard input is a pipe the audit holds until it has the result:
+    when it ends before this process is done, the audit is gone (killed with
+    SIGKILL, say), and this process and whatever the project's code started
+    go too, instead of importing on, perhaps forever. The project's code
+    gets an empty standard input, as before."""
+    import threading
+
+    try:
+        watched = os.dup(0)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+    except OSError:
+        return
+    sys.stdin = open(0, closefd=False)
+
+    def watch() -> None:
+        try:
+            while os.read(watched, 4096):
+                pass
+        except OSError:
+            pass
+        if hasattr(os, "killpg") and os.getpgid(0) == os.getpid():  # it leads a group of its own
+            try:
+                os.killpg(os.getpid(), 9)
+            except OSError:
+                pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="migration-audit-parent-watch", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     waited = argv[:1] in (["--wait"], ["--wait-static"])
     # SQLAlchemy first, before any project folder is on sys.path (the worker
@@ -131,12 +164,14 @@ def main(argv: list[str]) -> int:
     # (child.prestart_model_worker), the worker does this while the audit
     # reads its configuration, then waits for the request on standard input.
     try:
-        import sqlalchemy.orm  # noqa: F401
-
-        import migration_audit.sources.models  # noqa: F401
-
         if argv[:1] == ["--wait-static"]:
+            import sqlalchemy  # noqa: F401 - the static reader needs no ORM (50 ms)
+
             import migration_audit.sources.model_ast  # noqa: F401
+        else:
+            import sqlalchemy.orm  # noqa: F401
+
+            import migration_audit.sources.models  # noqa: F401
     except BaseException:  # noqa: BLE001 - the request reports it properly
         pass
     if waited:
@@ -146,6 +181,7 @@ def main(argv: list[str]) -> int:
         request_path, result_path = os.fsdecode(line[:-1]).split("\0")
     else:
         request_path, result_path = argv[:2]
+    _watch_parent()
     with open(request_path, "rb") as fh:
         request: Request = pickle.load(fh)
     if not request.static:
@@ -153,8 +189,15 @@ def main(argv: list[str]) -> int:
         # run there would have it
         os.chdir(request.root)
         sys.path.insert(0, os.getcwd())
-    # Whatever the project writes to stdout, at any level, lands on stderr.
-    os.dup2(2, 1)
+    # Whatever the project writes to stdout, at any level, lands on stderr
+    # (nowhere, when the audit runs with its standard error closed).
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, 1)
+        os.dup2(nowhere, 2)
+        sys.stderr = open(2, "w", closefd=False)
     sys.stdout = sys.stderr
     if request.static:
         # Only our reader runs: its trees and facts hold no reference cycles,
@@ -185,7 +228,7 @@ def _spawn(request_path: str, result_path: str, cwd: Path, quiet: bool) -> subpr
     return subprocess.Popen(
         [sys.executable, "-P", "-m", "migration_audit.sources.model_worker", request_path, result_path],
         cwd=str(cwd),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,  # held until the result is taken: see _watch_parent
         stdout=subprocess.DEVNULL,  # the child also points its fd 1 at its stderr
         start_new_session=hasattr(os, "killpg"),  # its own process group, killed as one
         stderr=subprocess.DEVNULL if quiet else None,  # the project's output is shown once
@@ -216,7 +259,7 @@ class ModelImport:
             try:
                 assert proc.stdin is not None
                 proc.stdin.write(os.fsencode(f"{self._request_path}\0{result_path}\n"))
-                proc.stdin.close()
+                proc.stdin.flush()  # and held open until the result is taken: see _watch_parent
             except OSError:  # it died meanwhile
                 kill_group(proc)
                 proc = None
@@ -244,6 +287,11 @@ class ModelImport:
         project's code started in them; remove the exchange files."""
         for proc, _, _ in self._procs:
             kill_group(proc)
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
         self._tmp.cleanup()
 
     def _result(self, proc: subprocess.Popen[bytes], result_path: str, deadline: float) -> Result:
