@@ -210,7 +210,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             _emit(fix.diff(edits, result.project.root))
             count = sum(e.fixed for e in edits)
             print(f"{count} fix{'es' if count != 1 else ''} available (apply with --fix)", file=sys.stderr)
-            return EXIT_FINDINGS if count or _failing(args, result) else EXIT_CLEAN
+            return EXIT_FINDINGS if _failing(args, result) else EXIT_CLEAN
         fixed = fix.write(edits)
         for e in edits:
             for note in e.skipped:

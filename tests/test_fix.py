@@ -193,3 +193,19 @@ def test_diff_with_nothing_to_fix_exits_as_the_check_does(project: Project,
     out, err = capfd.readouterr()
     assert out == "" and "0 fixes available" in err
     assert main(["check", str(project.root), "--diff", "--fail-on", "never"]) == 0
+
+
+def test_diff_follows_fail_on_when_a_fix_is_available(project: Project, capfd: pytest.CaptureFixture[str]) -> None:
+    """A mutable default (MA104, a warning) has a fix; with --fail-on error
+    the check passes, and so does --diff, which still shows the fix."""
+    project.models(
+        "import sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Thing(Base):\n    __tablename__ = 'things'\n"
+        "    id = sa.Column(sa.Integer, primary_key=True)\n    tags = sa.Column(sa.JSON, default=[])\n")
+    assert main(["check", str(project.root), "--fail-on", "error"]) == 0
+    capfd.readouterr()
+    assert main(["check", str(project.root), "--diff", "--fail-on", "error"]) == 0
+    out, err = capfd.readouterr()
+    assert "+    tags = sa.Column(sa.JSON, default=list)" in out and "1 fix available" in err
+    assert main(["check", str(project.root), "--diff"]) == 1

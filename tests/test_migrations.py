@@ -173,7 +173,10 @@ def test_unreadable_files_are_findings_and_the_rest_still_runs(project: Project)
     v = project.root / "migrations/versions"
     (v / "bad_syntax.py").write_text("revision = 'x'\ndef upgrade(:\n")
     (v / "nul.py").write_bytes(b"revision = 'y'\n\x00\n")
-    (v / "latin.py").write_bytes(b"revision = 'z'\n# caf\xe9\n")
+    # a Latin-1 byte in a string: Python refuses the module (in a comment it
+    # would not: it compiles modules from their bytes)
+    (v / "latin.py").write_bytes(b"revision = 'z'\nnote = 'caf\xe9'\n")
+    (v / "latin_comment.py").write_bytes(b"revision = 'w'\ndown_revision = 'a1'\n# caf\xe9\n")
     (v / "computed.py").write_text("revision = make_id()\ndown_revision = None\n")
     (v / "no_revision.py").write_text("def upgrade():\n    pass\n")
     (v / "__init__.py").write_text("")
@@ -187,7 +190,9 @@ def test_unreadable_files_are_findings_and_the_rest_still_runs(project: Project)
         ("MA001", "nul.py", 2),
     ]
     assert "syntax error" in next(d.message for d in full if d.location.path.name == "bad_syntax.py")
+    assert "not valid utf-8: byte 0xe9" in next(d.message for d in full if d.location.path.name == "latin.py")
     assert "ok" in h.head_schema.tables
+    assert set(h.revisions) == {"a1", "w"}
 
 
 def test_legacy_revision_from_file_name(project: Project) -> None:

@@ -82,7 +82,8 @@ def test_file_sources_hold_each_attribute_and_its_keywords(project: Project) -> 
     found = read_sources(path, ModuleIndex([project.root]))
     assert found is not None
     assert sorted(found.classes) == ["Base", "Stamped", "User"]
-    user = found.classes["User"].attributes
+    [user_class] = found.classes["User"]
+    user = user_class.attributes
     assert user["id"].location == Location(path, 20, 10)
     assert user["id"].keyword(*CLIENT) == (Location(path, 20, 61), "TOKEN")
     # TOKEN = uuid.uuid4().hex: one value for every row, computed at import
@@ -322,3 +323,73 @@ def test_a_class_mapping_a_module_level_table_is_read_through_that_table(project
         result = project.audit(import_models=import_models)
         assert [(f.code, f.object, f.location.line) for f in result.findings] == [("MA101", "legacy.code", 11)]
         assert [d for d in result.facts.diagnostics if d.code == "MA008"] == []
+
+
+def test_a_read_ahead_whose_parent_is_gone_before_it_starts_removes_its_folder(project: Project,
+                                                                               tmp_path: Path) -> None:
+    """SIGTERM right after the child was started: it runs with a parent
+    already gone (its input ends at once), and cleans up."""
+    import pickle
+
+    folder = tmp_path / "migration-audit-x"
+    folder.mkdir()
+    request = folder / "request.pickle"
+    request.write_bytes(pickle.dumps(([project.models(MODELS)], [project.root])))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-P", "-m", "migration_audit.sources.model_source", str(request),
+                          str(folder / "sources.pickle"), gone.stdout.strip()],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("import_models", [True, False], ids=["imported", "static"])
+def test_sqlmodel_column_kwargs_win_over_a_default_factory(project: Project, import_models: bool) -> None:
+    project.models(
+        "import uuid\n\nfrom sqlmodel import Field, SQLModel\n\n\n"
+        "class Two(SQLModel, table=True):\n"
+        "    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True,\n"
+        "                    sa_column_kwargs={'default': str(uuid.uuid4())})\n")
+    project.write("migrations/env.py", ENV_PY.format(imports="from app.models import Two", target="Two.metadata"))
+    result = project.audit(select=["MA101"], import_models=import_models)
+    assert [(f.code, f.object, f.location.line, f.location.column) for f in result.findings] == [
+        ("MA101", "two.id", 8, 50)]
+
+
+BRANCHES = """\
+import os
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+if os.environ.get("FLAVOUR") == "a":
+    class A(Base):
+        __tablename__ = "a"
+        id = sa.Column(sa.String(36), primary_key=True, default=str(uuid.uuid4()))
+
+        def __repr__(self) -> str:
+            return f"A({self.id})"
+else:
+    class A(Base):
+        __tablename__ = "a"
+        id = sa.Column(sa.String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+
+        def __repr__(self) -> str:
+            return f"A({self.id})"
+"""
+
+
+@pytest.mark.parametrize(("flavour", "found"), [("a", [("MA101", "a.id", "app/models.py", 15)]), ("b", [])])
+def test_of_two_branches_the_class_that_ran_is_located(project: Project, monkeypatch: pytest.MonkeyPatch,
+                                                       flavour: str, found: list[tuple[str, str, str, int]]) -> None:
+    """The import tells which definition ran when the class has a function
+    of its own (Python 3.13 tells it of every class)."""
+    monkeypatch.setenv("FLAVOUR", flavour)
+    project.models(BRANCHES)
+    assert project.findings(select=["MA101"]) == found

@@ -19,17 +19,17 @@ def _call_name(func: ast.AST) -> str | None:
     return None
 
 
-def class_defs(tree: ast.Module) -> dict[str, ast.ClassDef]:
+def class_defs(tree: ast.Module) -> dict[str, list[ast.ClassDef]]:
     """Every class a module defines, by qualified name (``Outer.Inner``,
-    ``factory.<locals>.Model``). Of two with one name, the later one, as an
-    import leaves it (a redefinition, or the else branch of an if)."""
-    found: dict[str, ast.ClassDef] = {}
+    ``factory.<locals>.Model``), each name's definitions in source order (a
+    redefinition, or both branches of an if)."""
+    found: dict[str, list[ast.ClassDef]] = {}
 
     def walk(body: Iterable[ast.stmt], prefix: str) -> None:
         for node in body:
             if isinstance(node, ast.ClassDef):
                 qual = f"{prefix}{node.name}"
-                found[qual] = node
+                found.setdefault(qual, []).append(node)
                 walk(node.body, qual + ".")
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 walk(node.body, f"{prefix}{node.name}.<locals>.")

@@ -1330,6 +1330,10 @@ class StaticModels:
         default: DefaultValue | None = None
         if call is not None:
             factory = keyword_value(call, "default_factory")
+            column_kwargs = keyword_value(call, "sa_column_kwargs")
+            if isinstance(column_kwargs, ast.Dict) and any(
+                    isinstance(k, ast.Constant) and k.value == "default" for k in column_kwargs.keys):
+                factory = None  # SQLModel applies sa_column_kwargs last: their default is the Column's
             if factory is not None:
                 default = DefaultValue(DefaultKind.CALLABLE, value=self._callable_value(unit, factory, info.qualname),
                                        location=where.location)

@@ -94,6 +94,10 @@ class ColumnSource:
 class ClassSource:
     location: Location
     attributes: dict[str, ColumnSource]  # every name the body binds
+    lines: tuple[int, int] = (0, 0)  # first (decorators included) and last line
+
+    def holds(self, line: int) -> bool:
+        return self.lines[0] <= line <= self.lines[1]
 
 
 @dataclass(slots=True)
@@ -105,7 +109,7 @@ class TableSource:
 @dataclass(slots=True)
 class FileSources:
     path: Path
-    classes: dict[str, ClassSource] = field(default_factory=dict)  # by qualified name
+    classes: dict[str, list[ClassSource]] = field(default_factory=dict)  # by qualified name, in source order
     tables: dict[str, list[TableSource]] = field(default_factory=dict)  # Core Table() calls by name
 
 
@@ -154,11 +158,14 @@ def read_sources(path: Path, modules: ModuleIndex) -> FileSources | None:
         return None
     unalias_sqlalchemy(src.tree)  # `from sqlalchemy import Column as C`: C(...) is a Column
     out = FileSources(path)
-    for qualname, node in class_defs(src.tree).items():
-        attributes = {}
-        for name, value in dict(bindings(node.body)).items():  # the last binding of a name wins
-            attributes[name] = _column_source(src, value, column_call(value), modules)
-        out.classes[qualname] = ClassSource(src.loc(node), attributes)
+    for qualname, nodes in class_defs(src.tree).items():
+        for node in nodes:
+            attributes = {}
+            for name, value in dict(bindings(node.body)).items():  # the last binding of a name wins
+                attributes[name] = _column_source(src, value, column_call(value), modules)
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            out.classes.setdefault(qualname, []).append(
+                ClassSource(src.loc(node), attributes, (first, node.end_lineno or node.lineno)))
     for name, call in table_calls(src.tree):
         columns: dict[str, ColumnSource] = {}
         for arg in call.args[1:]:
@@ -198,8 +205,19 @@ class SourceCatalog:
             self.file(path)
 
     def class_source(self, ref: ClassRef) -> ClassSource | None:
+        """The definition of the class ``ref`` names. Of two with its name
+        (a redefinition, both branches of an if), the one holding the line
+        the import saw it at, when known, else the later one, which is what
+        a redefinition leaves."""
         found = self.file(ref.file)
-        return found.classes.get(ref.qualname) if found is not None else None
+        candidates = found.classes.get(ref.qualname) if found is not None else None
+        if not candidates:
+            return None
+        if ref.line is not None:
+            for candidate in candidates:
+                if candidate.holds(ref.line):
+                    return candidate
+        return candidates[-1]
 
     def tables(self, name: str, module_files: list[Path]) -> list[TableSource]:
         out: list[TableSource] = []
@@ -319,7 +337,8 @@ class ReadAhead:
         self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
             # -P: the current folder is not put on sys.path (a project's
             # sqlalchemy.py must not shadow the library)
-            [sys.executable, "-P", "-m", "migration_audit.sources.model_source", request, self._out],
+            [sys.executable, "-P", "-m", "migration_audit.sources.model_source", request, self._out,
+             str(os.getpid())],
             # its standard input is a pipe this process never writes to: it
             # ends when this process is done with the result, or dies
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -366,7 +385,7 @@ class ReadAhead:
 def _main(argv: list[str]) -> int:
     import gc
 
-    parent = os.getppid()
+    parent = int(argv[2])  # not getppid(): the parent may have died before this process started
     gc.disable()  # our trees and facts hold no reference cycles
     try:
         with open(argv[0], "rb") as fh:
@@ -387,7 +406,17 @@ def _main(argv: list[str]) -> int:
             sys.stdin.buffer.read()
         except OSError:
             pass
-        if os.getppid() != parent:
+        # The parent removes the result before it lets go of the pipe: a
+        # result still there was not taken. Without one, wait a moment for
+        # this process to be handed to another parent (the pipe ends before
+        # that happens) to tell a parent that died from one that goes on.
+        gone = os.path.exists(argv[1])
+        deadline = time.monotonic() + 2
+        while not gone and time.monotonic() < deadline:
+            gone = os.getppid() != parent
+            if not gone:
+                time.sleep(0.02)
+        if gone:
             import shutil
 
             shutil.rmtree(os.path.dirname(argv[1]), ignore_errors=True)

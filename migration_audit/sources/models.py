@@ -348,6 +348,9 @@ class ClassRef:
     module: str
     qualname: str
     file: str
+    # A line inside the class's definition, when the class tells it: of two
+    # definitions with one name, the one that ran
+    line: int | None = None
 
 
 class ClassRefs:
@@ -375,7 +378,8 @@ class ClassRefs:
                 if module:
                     self._files[module] = filename
             if filename:
-                ref = ClassRef(module, getattr(cls, "__qualname__", cls.__name__), filename)
+                qualname = getattr(cls, "__qualname__", cls.__name__)
+                ref = ClassRef(module, qualname, filename, _class_line(cls, qualname, filename))
         self._refs[cls] = ref
         return ref
 
@@ -383,6 +387,26 @@ class ClassRefs:
         if cls not in self._mros:
             self._mros[cls] = tuple(r for r in (self.of(k) for k in getattr(cls, "__mro__", (cls,))) if r is not None)
         return self._mros[cls]
+
+
+def _class_line(cls: type, qualname: str, filename: str) -> int | None:
+    """A line inside the definition of ``cls``: Python 3.13's
+    ``__firstlineno__``, else where a function of its body starts."""
+    line = getattr(cls, "__firstlineno__", None)
+    if isinstance(line, int):
+        return line
+    try:
+        values = list(vars(cls).values())
+    except TypeError:
+        return None
+    for value in values:
+        fn = getattr(value, "__func__", value)  # classmethod, staticmethod
+        fn = getattr(fn, "fget", fn)  # property, declared_attr
+        code = getattr(fn, "__code__", None)
+        if code is not None and code.co_filename == filename \
+                and str(getattr(fn, "__qualname__", "")).startswith(qualname + "."):
+            return int(code.co_firstlineno)
+    return None
 
 
 def _source_file(cls: type) -> str | None:
