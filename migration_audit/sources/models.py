@@ -17,6 +17,7 @@ import os
 import sys
 import sysconfig
 import traceback
+import types
 from copy import copy
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
@@ -400,11 +401,16 @@ def _class_line(cls: type, qualname: str, filename: str) -> int | None:
     except TypeError:
         return None
     for value in values:
-        fn = getattr(value, "__func__", value)  # classmethod, staticmethod
-        fn = getattr(fn, "fget", fn)  # property, declared_attr
-        code = getattr(fn, "__code__", None)
-        if code is not None and code.co_filename == filename \
-                and str(getattr(fn, "__qualname__", "")).startswith(qualname + "."):
+        # plain functions only: attribute lookups on a mapped class's other
+        # members (InstrumentedAttribute) go through SQLAlchemy's __getattr__
+        if isinstance(value, (classmethod, staticmethod)):
+            value = value.__func__
+        elif isinstance(value, property):
+            value = value.fget
+        if not isinstance(value, types.FunctionType):
+            continue
+        code = value.__code__
+        if code.co_filename == filename and value.__qualname__.startswith(qualname + "."):
             return int(code.co_firstlineno)
     return None
 
