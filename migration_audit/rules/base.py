@@ -124,6 +124,11 @@ def differing_server_defaults(
             if other_col is None:
                 continue
             mine, theirs = col.server_default, other_col.server_default
+            if mine is None and theirs is None:
+                continue  # most columns: nothing to normalise
+            if (mine is not None and theirs is not None and mine.sql is not None and mine.sql == theirs.sql
+                    and mine.kind is theirs.kind):
+                continue  # spelled alike: alike after normalising too
             computed = [v for v in (mine, theirs) if v is not None and v.kind is DefaultKind.COMPUTED]
             if computed:
                 # a generated column: compare its expression; a plain column against it is a difference

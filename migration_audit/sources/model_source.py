@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from migration_audit.facts import DefaultKind, DefaultValue, Location, Schema
+from migration_audit.facts import DefaultKind, DefaultValue, Location, Schema, _rebuilt
 from migration_audit.sources.locate import class_defs, column_call, core_column_call, keyword_value, table_calls
 from migration_audit.sources.models import (
     ClassRef,
@@ -67,6 +67,9 @@ class KeywordSource:
     location: Location
     text: str  # as written, on one line
     provenance: Provenance
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return _rebuilt(self)  # one per default read ahead for the revision hook
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from migration_audit.facts import (
     Schema,
     TableFact,
     UniqueFact,
+    _rebuilt,
 )
 
 _HOW = (
@@ -352,6 +353,9 @@ class ClassRef:
     # A line inside the class's definition, when the class tells it: of two
     # definitions with one name, the one that ran
     line: int | None = None
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return _rebuilt(self)  # a model-import child sends one per mapped class and MRO entry
 
 
 class ClassRefs:

@@ -17,6 +17,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_audit.facts import _rebuilt
 from migration_audit.sources.pyexpr import Imports, SourceError, SourceFile, bindings, module_file, parse_file
 
 # Functions whose every call yields a new per-row value (qualified names).
@@ -62,6 +63,9 @@ class Provenance:
     # was fixed in a module or class constant, a default argument or a
     # cache: then wrapping it in a lambda would still return that one value.
     fixable: bool = True
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return _rebuilt(self)  # the revision hook unpickles one per model column read ahead
 
 
 UNKNOWN = Provenance("unknown")
