@@ -97,6 +97,33 @@ def test_alter_column_server_default_none_drops_and_false_keeps(project: Project
     assert cols["b"].server_default.value == "y" and cols["b"].nullable is False
 
 
+def test_replay_changes_copies_never_the_operations_columns(project: Project) -> None:
+    """The schema at head shares each created column with its operation
+    until the chain changes it: the change goes to a copy, and the
+    operation keeps the facts its revision wrote (MA301 and MA204 read them)."""
+    project.revision("a1", None, """
+        op.create_table('t', sa.Column('id', sa.Integer(), nullable=True),
+                        sa.Column('status', sa.String(), server_default='new', nullable=True))
+        op.add_column('t', sa.Column('note', sa.String(), nullable=True))
+    """)
+    project.revision("b2", "a1", """
+        op.alter_column('t', 'status', server_default='active', nullable=False, new_column_name='state')
+        op.alter_column('t', 'note', nullable=False)
+        op.create_primary_key('pk_t', 't', ['id'])
+    """)
+    h, diags, _ = history(project)
+    assert diags == []
+    cols = h.head_schema.tables["t"].columns
+    assert [(c.name, c.nullable, c.primary_key, c.server_default.sql if c.server_default else None)
+            for c in cols.values()] == [("id", False, True, None), ("note", False, False, None),
+                                        ("state", False, False, "'active'")]
+    create, add = h.revisions["a1"].ops
+    assert [(c.name, c.nullable, c.primary_key, c.server_default.sql if c.server_default else None)
+            for c in create.columns] == [("id", True, False, None), ("status", True, False, "'new'")]
+    assert (add.column.name, add.column.nullable) == ("note", True)
+    assert cols["id"] is not create.columns[0] and cols["note"] is not add.column
+
+
 def test_execute_sql_is_replayed_with_line_numbers(project: Project) -> None:
     path = project.revision("a1", None, '''
         op.create_table('t', sa.Column('id', sa.String(36), primary_key=True))
