@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +79,7 @@ def collect_facts(
     replay: bool = False,
     replay_url: str | None = None,
     insert_probe: bool = False,
-    model_sources: list[Any] | None = None,
+    model_sources: Callable[[], list[Any]] | None = None,
 ) -> Facts:
     """Read every source. ``extra_revisions`` are revision files outside the
     version locations (the revision autogenerate is about to write);
@@ -87,7 +87,9 @@ def collect_facts(
     ``database_url`` is a live database to read (only read) for MA202;
     ``insert_probe`` inserts rows into a scratch database (on the
     ``replay_url`` server, else SQLite) for MA190 and MA290;
-    ``model_sources`` are model modules read ahead (FileSources)."""
+    ``model_sources`` gives the model modules read ahead (FileSources),
+    perhaps after waiting for the child reading them: it is called once the
+    imported metadata has been read, which is work enough to wait on."""
     facts = Facts(root=project.root, dialect=project.dialect,
                   table_filter=TableFilter(tuple(project.exclude_tables),
                                            tuple(project.include_schemas) if project.include_schemas is not None
@@ -127,11 +129,13 @@ def collect_facts(
     results: list[Result] | None = None
     if metadata_objects is not None:
         # Inside an Alembic command: env.py has imported the models already.
-        from migration_audit.sources.model_source import SourceCatalog, model_schema
+        from migration_audit.sources.model_source import SourceCatalog, locate_schema
+        from migration_audit.sources.models import runtime_models
 
+        runtime = runtime_models(metadata_objects, project.dialect, roots)
         catalog = SourceCatalog(roots)
-        catalog.add(model_sources or ())
-        facts.models = model_schema(metadata_objects, project.dialect, catalog, fallback, roots)
+        catalog.add((model_sources() if model_sources is not None else None) or ())
+        facts.models = locate_schema(runtime, catalog, fallback)
         files += len({c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location})
     elif importing is not None:
         from migration_audit.sources.model_source import SourceCatalog, locate_schema
@@ -273,7 +277,7 @@ def audit_project(
     replay: bool = False,
     replay_url: str | None = None,
     insert_probe: bool = False,
-    model_sources: list[Any] | None = None,
+    model_sources: Callable[[], list[Any]] | None = None,
 ) -> AuditResult:
     """:func:`audit` for a project already loaded (the Alembic hooks load it
     once to read their mode too)."""

@@ -308,7 +308,7 @@ def _metadata_of(context: Any) -> list[Any] | None:
 
 
 def _audit(project: Project, extra_revisions: list[Path] | None = None, metadata: list[Any] | None = None,
-           model_sources: list[Any] | None = None) -> Any:
+           model_sources: Callable[[], list[Any]] | None = None) -> Any:
     """The audit, from inside an Alembic command, with env.py's own sys.path
     (a src/ layout it added) available to a model import; a rule-selection
     error is a CommandError, not a traceback."""
@@ -337,7 +337,9 @@ def _audit_pending(context: Any, directives: list[Any], mode: str, project: Proj
         # costs little next to autogenerate itself (`check` also runs the
         # two-import nondeterminism probe).
         metadata = _metadata_of(context)
-        result = _audit(project, [pending.path], metadata, _read_ahead() if metadata is not None else None)
+        # what the child read ahead is waited for only once the audit has
+        # read the history and the imported metadata
+        result = _audit(project, [pending.path], metadata, _read_ahead if metadata is not None else None)
         findings = _relevant(result.findings, pending.path, result.project.version_locations)
         findings = [f for f in findings if f.severity >= Severity.WARNING]
         if not findings:

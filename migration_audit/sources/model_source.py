@@ -38,7 +38,6 @@ from migration_audit.sources.models import (
     TableRecord,
     _client_value,
     _server_value,
-    runtime_models,
 )
 from migration_audit.sources.provenance import UNKNOWN, ModuleIndex, Provenance
 from migration_audit.sources.pyexpr import SourceError, SourceFile, bindings, parse_file, unalias_sqlalchemy
@@ -311,12 +310,6 @@ def locate_schema(models: RuntimeModels, catalog: SourceCatalog, fallback: Locat
         fact.location = fact.location or fallback
         schema.tables[fact.key] = fact
     return schema
-
-
-def model_schema(metadatas: list[Any], dialect_name: str, catalog: SourceCatalog, fallback: Location,
-                 roots: list[Path]) -> Schema:
-    """Facts of metadata imported in this process (inside an Alembic command)."""
-    return locate_schema(runtime_models(metadatas, dialect_name, roots), catalog, fallback)
 
 
 # -- reading ahead, in a child process ------------------------------------------
