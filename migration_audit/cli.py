@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING
 from migration_audit import __version__
 from migration_audit.config import Overrides, UsageError
 from migration_audit.findings import Severity
+from migration_audit.signals import Terminated, sigterm_unwinds
 
 if TYPE_CHECKING:
     from migration_audit.engine import AuditResult
@@ -400,8 +399,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    from migration_audit.rules import UnknownRule
-
     for stream in (sys.stdout, sys.stderr):
         # Paths and messages may hold any character; a non-UTF-8 terminal
         # must not turn a report into a traceback.
@@ -412,7 +409,13 @@ def _main(argv: list[str] | None) -> int:
     args = parser.parse_args(argv)
     if sys.stdout is None:  # started with standard output closed (`>&-`)
         sys.stdout = _ClosedOutput()
-    previous = _on_sigterm()
+    with sigterm_unwinds():
+        return _run(args, parser)
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from migration_audit.rules import UnknownRule
+
     try:
         if args.command == "check":
             return _cmd_check(args)
@@ -432,7 +435,7 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("migration-audit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _Terminated:
+    except Terminated:
         print("migration-audit: terminated", file=sys.stderr)
         return EXIT_TERMINATED
     except BrokenPipeError:
@@ -448,31 +451,6 @@ def _main(argv: list[str] | None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-class _Terminated(BaseException):
-    """SIGTERM (`timeout`, a cancelled CI job), raised where the audit is so
-    that every cleanup runs: child processes are stopped, temporary
-    folders and scratch databases removed."""
-
-
-def _on_sigterm() -> object:
-    """Turn SIGTERM into _Terminated while main runs (only when nobody else
-    has claimed the signal); returns the handler to restore, or None."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    current = signal.getsignal(signal.SIGTERM)
-    if current is not signal.SIG_DFL:
-        return None
-
-    def handler(signum: int, frame: object) -> None:
-        raise _Terminated()
-
-    signal.signal(signal.SIGTERM, handler)
-    return current
 
 
 def _emit(text: str) -> None:

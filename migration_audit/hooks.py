@@ -33,6 +33,7 @@ from typing import Any
 from migration_audit.config import Overrides, Project
 from migration_audit.facts import Location
 from migration_audit.findings import Finding, Severity
+from migration_audit.signals import sigterm_after_cleanup
 
 MODES = ("fail", "warn", "annotate", "skip")
 DEFAULT_MODE = "fail"
@@ -244,6 +245,27 @@ def _format(findings: list[Finding], root: Path, pending: _Pending | None = None
     return "\n".join(out)
 
 
+# Warnings listed after the errors that stop a command; more are counted.
+WARNINGS_SHOWN = 10
+
+
+def _errors_first(errors: list[Finding], warnings: list[Finding], root: Path, pending: _Pending) -> str:
+    """The text of a command stopped by errors: every error, then the first
+    warnings (one error among thousands of warnings is otherwise lost)."""
+    text = _format(errors, root, pending)
+    if warnings:
+        shown = warnings[:WARNINGS_SHOWN]
+        text += f"\nand {len(warnings)} warning{'s' if len(warnings) != 1 else ''}:\n" + _format(shown, root, pending)
+        if len(warnings) > len(shown):
+            counts: dict[str, int] = {}
+            for f in warnings[len(shown):]:
+                counts[f.code] = counts.get(f.code, 0) + 1
+            codes = ", ".join(f"{code} x{n}" for code, n in sorted(counts.items()))
+            text += (f"\n... {len(warnings) - len(shown)} more warnings ({codes}); "
+                     "`migration-audit check` lists them all")
+    return text
+
+
 @functools.cache
 def _comment_op() -> type:
     """A MigrateOperation that Alembic renders as comment lines, placed among
@@ -350,6 +372,8 @@ def _audit_pending(context: Any, directives: list[Any], mode: str, project: Proj
         # under `alembic check` there is no file to annotate: annotate fails as fail does
         if errors and (mode == "fail" or (mode == "annotate" and in_check)):
             noun = "error" if len(errors) == 1 else "errors"
+            text = _errors_first(errors, [f for f in findings if f.severity is not Severity.ERROR],
+                                 result.project.root, pending)
             if in_check:
                 raise CommandError(f"migration-audit found {len(errors)} {noun} in the models or the pending "
                                    f"operations:\n{text}")
@@ -384,7 +408,8 @@ def process_revision_directives(context: Any, revision: Any, directives: list[An
     if mode == "skip":
         print("migration-audit: skipped (-x migration_audit=skip)", file=sys.stderr)
         return
-    _audit_pending(context, directives, mode, project)
+    with sigterm_after_cleanup():  # a killed command leaves no temporary folder behind
+        _audit_pending(context, directives, mode, project)
 
 
 def chain(*hooks: Hook | None) -> Hook:
@@ -435,7 +460,8 @@ def guard_upgrade(environment: Any) -> None:
     destination = environment.get_revision_argument() or "heads"
     if isinstance(destination, (tuple, list)):
         destination = destination[0] if len(destination) == 1 else "heads"
-    result = _audit(_project(config))
+    with sigterm_after_cleanup():
+        result = _audit(_project(config))
     history = result.facts.migrations
     assert history is not None
     todo = _to_run(environment, destination, heads, history)
@@ -490,7 +516,8 @@ def write_hook(filename: str, options: Mapping[str, str]) -> None:
     if mode == "skip":
         return
     try:
-        result = audit(root, Overrides(name=options.get("name")), [], [], probe=False)
+        with sigterm_after_cleanup():
+            result = audit(root, Overrides(name=options.get("name")), [], [], probe=False)
     except Exception as exc:  # noqa: BLE001 - usage errors: one line, never a traceback
         raise CommandError(f"migration-audit: {exc}") from None
     # Only this file: the models are the revision hook's and `check`'s concern.

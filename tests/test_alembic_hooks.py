@@ -63,6 +63,64 @@ def test_fail_mode_writes_nothing(tmp_path: Path) -> None:
     assert re.search(r"migrations/versions/\w+_add_token\.py \(about to be written\): MA301 \[error\] orders\.token: ", run.stderr), run.stderr
 
 
+def test_fail_mode_lists_the_errors_first_and_counts_the_warnings_past_ten(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    _add_to_orders(root, SEED)
+    # a new table (no MA301): 12 NOT NULL columns each given a value only by Python (MA204, warnings)
+    columns = "".join(f"    c{i:02d}: Mapped[int] = mapped_column(sa.Integer, default={i})\n" for i in range(12))
+    models = root / "app" / "models.py"
+    models.write_text(models.read_text() + '\n\nclass Counter(Base):\n    __tablename__ = "counters"\n'
+                      "    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)\n" + columns)
+    run = run_alembic(root, "revision", "--autogenerate", "-m", "add token")
+    assert run.returncode == 255, run.stderr
+    start = run.stderr.index("FAILED: migration-audit stopped this revision (2 errors)")
+    report = run.stderr[start:run.stderr.index("Fix what it reports", start)]
+    lines = [ln for ln in report.splitlines() if re.search(r": MA\d+ \[", ln) or ln.startswith(("and ", "... "))]
+    shown = [re.search(r"MA\d+ \[\w+\]", ln).group(0) if "MA" in ln and "[" in ln else ln for ln in lines]
+    assert sorted(shown[:2]) == ["MA101 [error]", "MA301 [error]"]
+    assert shown[2:] == [
+        "and 12 warnings:", *["MA204 [warning]"] * 10,
+        "... 2 more warnings (MA204 x2); `migration-audit check` lists them all",
+    ]
+    counter_line = models.read_text().splitlines().index("    c00: Mapped[int] = mapped_column(sa.Integer, default=0)") + 1
+    assert lines[3].startswith(f"app/models.py:{counter_line}:") and "counters.c00" in lines[3]
+
+
+def test_sigterm_in_the_hook_cleans_up_then_ends_the_process_by_sigterm(tmp_path: Path) -> None:
+    """Inside `alembic`, nobody turns SIGTERM into an exception: the hook
+    does, while it runs, so that its temporary folder goes, and the process
+    then ends by the signal as it would have."""
+    script = tmp_path / "term.py"
+    script.write_text(
+        "import os, signal, sys, tempfile\n"
+        "from migration_audit.signals import sigterm_after_cleanup\n"
+        "with sigterm_after_cleanup():\n"
+        "    with tempfile.TemporaryDirectory(prefix='migration-audit-', dir=sys.argv[1]) as tmp:\n"
+        "        open(os.path.join(tmp, 'pending.py'), 'w').close()\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        signal.pause()\n"
+        "print('not reached')\n"
+    )
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    run = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (-15, "", "")
+    assert list(folder.iterdir()) == []
+    # the program's own SIGTERM handler is left alone, and is back afterwards
+    script.write_text(
+        "import os, signal\n"
+        "from migration_audit.signals import sigterm_after_cleanup\n"
+        "def mine(signum, frame):\n"
+        "    print('mine')\n"
+        "signal.signal(signal.SIGTERM, mine)\n"
+        "with sigterm_after_cleanup():\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "print(signal.getsignal(signal.SIGTERM) is mine)\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout) == (0, "mine\nTrue\n")
+
+
 def test_warn_mode_writes_and_prints(tmp_path: Path) -> None:
     root = _project(tmp_path)
     before = _versions(root)
