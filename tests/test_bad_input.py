@@ -294,6 +294,29 @@ def test_hostile_models_leave_the_migration_audit_running(project: Project, mode
     assert "hello from models" not in out
 
 
+def test_missing_module_of_the_projects_own_package_says_so(project: Project,
+                                                            capfd: pytest.CaptureFixture[str]) -> None:
+    """app/ is there and app/models.py is gone: installing dependencies is
+    not the fix; naming the module that defines the models is."""
+    project.revision("a1", None, UUID_REV)
+    project.models("x = 1\n")
+    (project.root / "app" / "models.py").unlink()
+    assert main(["check", str(project.root), "--format", "json"]) == 1
+    report = json.loads(capfd.readouterr().out)
+    ma002 = report["findings"][0]
+    assert ma002["code"] == "MA002"
+    assert "ModuleNotFoundError: No module named 'app.models'" in ma002["message"]
+    assert ma002["help"] == (
+        f"app is the project's own package ({project.root.resolve() / 'app'}), and it has no app.models: restore "
+        "the module, or point target_metadata in env.py (or --metadata, or `metadata` under "
+        "[tool.migration-audit]) at the module that defines the models. Meanwhile the migration rules ran")
+    # a dependency that is not installed still gets the install hint
+    project.models("import notinstalled_pkg\n")
+    assert main(["check", str(project.root), "--format", "json"]) == 1
+    ma002 = json.loads(capfd.readouterr().out)["findings"][0]
+    assert ma002["help"].startswith("install the project's dependencies into the Python that runs migration-audit")
+
+
 def test_import_timeout_is_one_deadline_for_both_imports(project: Project, capfd: pytest.CaptureFixture[str]) -> None:
     """The two imports of the MA106 probe run side by side: a model import
     that never finishes costs the timeout once, not once per import."""

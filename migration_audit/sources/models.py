@@ -153,11 +153,21 @@ def _failure(exc: BaseException, what: str, roots: list[Path], fallback: Locatio
         # Say where it was looked for: usually a dependency that is not
         # installed in this Python, or the project's package outside the path.
         top = exc.name.split(".")[0]
+        own = next((r / top for r in roots if (r / top / "__init__.py").is_file() or (r / f"{top}.py").is_file()),
+                   None)
         message += (f" (looked in the project folders {', '.join(str(r) for r in roots)} and in the packages "
                     f"installed for {sys.executable})")
-        how = (f"install the project's dependencies into the Python that runs migration-audit (`{sys.executable} "
-               f"-m pip install -e .` or its requirements file); if {top} is the project's own package, add the "
-               "folder that contains it to prepend_sys_path in alembic.ini. Meanwhile the migration rules ran")
+        if own is not None and exc.name != top:
+            # the project's own package is there, one of its modules is not
+            how = (f"{top} is the project's own package ({own}), and it has no {exc.name}: restore the module, "
+                   "or point target_metadata in env.py (or --metadata, or `metadata` under "
+                   "[tool.migration-audit]) at the module that defines the models. Meanwhile the migration "
+                   "rules ran")
+        else:
+            how = (f"install the project's dependencies into the Python that runs migration-audit "
+                   f"(`{sys.executable} -m pip install -e .` or its requirements file); if {top} is the project's "
+                   "own package, add the folder that contains it to prepend_sys_path in alembic.ini. Meanwhile "
+                   "the migration rules ran")
     return Diagnostic("MA002", message, how, _import_location(exc, roots, fallback))
 
 
