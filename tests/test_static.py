@@ -261,6 +261,71 @@ def test_static_reads_sqlalchemy_names_imported_under_another_name(tmp_path: Pat
     assert results[0] == results[1] == (1, [("MA101", "users.id", 26, 53)])
 
 
+ALIASED_MODELS = """\
+import uuid
+from datetime import datetime
+from typing import Annotated, Optional
+
+from sqlalchemy import String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+DEFAULT_ID = str(uuid.uuid4())
+
+str36_pk = Annotated[str, mapped_column(String(36), primary_key=True, default=DEFAULT_ID)]
+created = Annotated[datetime, mapped_column(server_default=func.now())]
+status = Annotated[str, mapped_column(String(20), server_default="new")]
+str50 = Annotated[str, 50]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {str50: String(50)}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str36_pk]
+    created_at: Mapped[created]
+    closed_at: Mapped[Optional[created]]
+    state: Mapped[status] = mapped_column(server_default="open")
+    name: Mapped[str50]
+"""
+
+ALIASED_REVISION = """
+    op.create_table('accounts',
+        sa.Column('id', sa.String(length=36), nullable=False),
+        sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+        sa.Column('closed_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=True),
+        sa.Column('state', sa.String(length=20), server_default='open', nullable=False),
+        sa.Column('name', sa.String(length=50), nullable=False),
+        sa.PrimaryKeyConstraint('id'))
+"""
+
+
+def test_annotated_aliases_with_mapped_column_are_read_where_they_are_written(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """`id: Mapped[str36_pk]` with `str36_pk = Annotated[str, mapped_column(...)]`:
+    SQLAlchemy builds the column from the alias's mapped_column (the
+    attribute's own arguments win). Both modes read the alias's defaults, and
+    put a finding at the alias, where the fix goes; a server default only the
+    alias gives is no drift, and the attribute's own one wins over it."""
+    project.models(ALIASED_MODELS)
+    project.revision("a1", None, ALIASED_REVISION)
+    line = project.line_of("app/models.py", "str36_pk = Annotated")
+    column = ALIASED_MODELS.splitlines()[line - 1].index("DEFAULT_ID") + 1
+    results = []
+    for extra in ([], ["--static"]):
+        code = main(["check", str(project.root), "--format", "json", "--no-cache", *extra])
+        report = json.loads(capsys.readouterr().out)
+        results.append((code, [(f["code"], f["object"], f["path"], f["line"], f["column"], f["message"])
+                               for f in report["findings"]]))
+    assert results[0] == results[1] == (1, [
+        ("MA101", "accounts.id", "app/models.py", line, column,
+         "accounts.id (primary key): default=DEFAULT_ID calls uuid.uuid4() (through DEFAULT_ID (models.py:8)) "
+         "once, when the model is defined, so every row gets the same id; the second insert in a process fails "
+         "with a duplicate key"),
+    ])
+
+
 def test_config_import_models_false_refuses_what_runs_project_code(project: Project, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     marker = tmp_path / "ran"

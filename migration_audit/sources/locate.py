@@ -19,6 +19,11 @@ def _call_name(func: ast.AST) -> str | None:
     return None
 
 
+def column_call_name(call: ast.Call) -> str | None:
+    """``mapped_column`` for ``mapped_column(...)`` or ``orm.mapped_column(...)``."""
+    return _call_name(call.func)
+
+
 def class_defs(tree: ast.Module) -> dict[str, list[ast.ClassDef]]:
     """Every class a module defines, by qualified name (``Outer.Inner``,
     ``factory.<locals>.Model``), each name's definitions in source order (a
@@ -116,3 +121,71 @@ def core_column_call(table_call: ast.Call, column: str) -> ast.Call | None:
         ):
             return arg
     return None
+
+
+def strip_optional(node: ast.AST) -> ast.AST | None:
+    """The one type in ``Optional[X]`` / ``X | None`` / ``Annotated[X, ...]``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        items = [i for i in (node.left, node.right) if not (isinstance(i, ast.Constant) and i.value is None)]
+        return strip_optional(items[0]) if len(items) == 1 else None
+    if isinstance(node, ast.Subscript):
+        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if head in ("Optional", "Annotated"):
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            return strip_optional(items[0]) if items else None
+        if head == "Union":
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            items = [i for i in items if not (isinstance(i, ast.Constant) and i.value is None)]
+            return strip_optional(items[0]) if len(items) == 1 else None
+    return node
+
+
+def mapped_inner(annotation: ast.AST | None) -> ast.AST | None:
+    """X in ``Mapped[X]`` (also a quoted ``"Mapped[X]"``); None otherwise."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    if isinstance(annotation, ast.Subscript):
+        head = annotation.value
+        name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", None)
+        if name == "Mapped":
+            inner = annotation.slice
+            if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                try:
+                    inner = ast.parse(inner.value, mode="eval").body
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return None
+            return inner
+    return None
+
+
+def annotated_aliases(tree: ast.Module) -> dict[str, ast.Call]:
+    """Module-level ``Name = Annotated[T, mapped_column(...)]``: the
+    mapped_column SQLAlchemy builds an attribute annotated ``Mapped[Name]``
+    from (the attribute's own arguments win)."""
+    found: dict[str, ast.Call] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, value = node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, value = node.target.id, node.value
+        else:
+            continue
+        if isinstance(value, ast.Subscript) and _call_name(value.value) == "Annotated" \
+                and isinstance(value.slice, ast.Tuple):
+            call = next((e for e in value.slice.elts[1:] if isinstance(e, ast.Call)
+                         and _call_name(e.func) == "mapped_column"), None)
+            if call is not None:
+                found[name] = call
+    return found
+
+
+def alias_call(annotation: ast.AST | None, aliases: dict[str, ast.Call]) -> ast.Call | None:
+    """The alias mapped_column of ``Mapped[Name]`` / ``Mapped[Name | None]``."""
+    if not aliases or annotation is None:
+        return None
+    inner = mapped_inner(annotation)
+    name = strip_optional(inner) if inner is not None else None
+    return aliases.get(name.id) if isinstance(name, ast.Name) else None

@@ -44,6 +44,8 @@ from migration_audit.facts import (
     UniqueFact,
 )
 from migration_audit.sources.locate import column_call, core_column_call, keyword_value
+from migration_audit.sources.locate import mapped_inner as _mapped_inner
+from migration_audit.sources.locate import strip_optional as _strip_optional
 from migration_audit.sources.model_source import _client_default, _Located, _server_default, _with_provenance
 from migration_audit.sources.models import _dialect, compile_type
 from migration_audit.sources.provenance import ModuleIndex
@@ -153,44 +155,6 @@ def _includes_none(node: ast.AST) -> bool:
             items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             return bool(items) and _includes_none(items[0])
     return False
-
-
-def _strip_optional(node: ast.AST) -> ast.AST | None:
-    """The one type in ``Optional[X]`` / ``X | None`` / ``Annotated[X, ...]``."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        items = [i for i in (node.left, node.right) if not (isinstance(i, ast.Constant) and i.value is None)]
-        return _strip_optional(items[0]) if len(items) == 1 else None
-    if isinstance(node, ast.Subscript):
-        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
-        if head in ("Optional", "Annotated"):
-            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            return _strip_optional(items[0]) if items else None
-        if head == "Union":
-            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            items = [i for i in items if not (isinstance(i, ast.Constant) and i.value is None)]
-            return _strip_optional(items[0]) if len(items) == 1 else None
-    return node
-
-
-def _mapped_inner(annotation: ast.AST | None) -> ast.AST | None:
-    """X in ``Mapped[X]`` (also a quoted ``"Mapped[X]"``); None otherwise."""
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value, mode="eval").body
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-    if isinstance(annotation, ast.Subscript):
-        head = annotation.value
-        name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", None)
-        if name == "Mapped":
-            inner = annotation.slice
-            if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-                try:
-                    inner = ast.parse(inner.value, mode="eval").body
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    return None
-            return inner
-    return None
 
 
 def _is_classvar(annotation: ast.AST | None) -> bool:
@@ -1021,6 +985,28 @@ class StaticModels:
             return None
         call = column_call(value)
         mapped = _mapped_inner(annotation)
+        alias = self._annotated_alias(unit, mapped) if mapped is not None else None
+        if alias is not None:
+            # `created: Mapped[Stamp]` with `Stamp = Annotated[datetime, mapped_column(server_default=...)]`:
+            # SQLAlchemy builds the column from the alias's mapped_column, the
+            # attribute's own arguments winning
+            alias_unit, alias_type, alias_call = alias
+            if _includes_none(mapped) and not _includes_none(alias_type):
+                alias_type = ast.BinOp(alias_type, ast.BitOr(), ast.Constant(None))
+            if call is None and isinstance(value, ast.AnnAssign):
+                return self._column(alias_unit, info, key, alias_call, alias_call, alias_type, src.loc(value),
+                                    info.qualname, dataclass)
+            if call is not None and _call_name(call.func) == "mapped_column":
+                if alias_unit is unit:
+                    own = {kw.arg for kw in call.keywords}
+                    merged = ast.Call(call.func, list(call.args) or list(alias_call.args),
+                                      [kw for kw in alias_call.keywords if kw.arg not in own] + list(call.keywords))
+                    ast.copy_location(merged, call)
+                    return self._column(unit, info, key, merged, call, alias_type, src.loc(call), info.qualname,
+                                        dataclass)
+                self._report(f"{info.qualname}.{key}: the mapped_column() of {src.segment(mapped, 60)}, defined in "
+                             f"{alias_unit.name}, is merged with this attribute's own only when the models are "
+                             "imported; its defaults were not read", src.loc(call), f"{info.qualname}.{key}")
         if call is None:
             if isinstance(value, ast.AnnAssign):  # annotation only
                 if mapped is not None:
@@ -1050,6 +1036,24 @@ class StaticModels:
                 return None
         return self._column(unit, info, key, inner, call, mapped if _call_name(inner.func) == "mapped_column"
                             else None, src.loc(call), info.qualname, dataclass)
+
+    def _annotated_alias(self, unit: _Unit, mapped: ast.AST) -> tuple[_Unit, ast.AST, ast.Call] | None:
+        """``X`` in ``Mapped[X]`` (or ``Mapped[X | None]``) naming a
+        module-level ``X = Annotated[T, mapped_column(...)]``: (its module,
+        T, the mapped_column call)."""
+        name = _strip_optional(mapped)
+        if not isinstance(name, (ast.Name, ast.Attribute)):
+            return None
+        target = self.resolve(unit, name)
+        if not isinstance(target, tuple) or not isinstance(target[1], ast.Subscript):
+            return None
+        alias_unit, node = target
+        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if head != "Annotated" or not isinstance(node.slice, ast.Tuple) or len(node.slice.elts) < 2:
+            return None
+        call = next((e for e in node.slice.elts[1:] if isinstance(e, ast.Call)
+                     and _call_name(e.func) == "mapped_column"), None)
+        return (alias_unit, node.slice.elts[0], call) if call is not None else None
 
     # -- columns -------------------------------------------------------------
     def _column(self, unit: _Unit, info: _Class | None, key: str, call: ast.Call | None, located: ast.Call | None,

@@ -30,7 +30,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from migration_audit.facts import DefaultKind, DefaultValue, Location, Schema, _rebuilt
-from migration_audit.sources.locate import class_defs, column_call, core_column_call, keyword_value, table_calls
+from migration_audit.sources.locate import (
+    alias_call,
+    annotated_aliases,
+    class_defs,
+    column_call,
+    column_call_name,
+    core_column_call,
+    keyword_value,
+    table_calls,
+)
 from migration_audit.sources.models import (
     ClassRef,
     ColumnRecord,
@@ -140,15 +149,23 @@ class _Located:
         return self.modules.classify(self.src, node)
 
 
-def _column_source(src: SourceFile, value: ast.AST, call: ast.Call | None, modules: ModuleIndex) -> ColumnSource:
+def _column_source(src: SourceFile, value: ast.AST, call: ast.Call | None, modules: ModuleIndex,
+                   alias: ast.Call | None = None) -> ColumnSource:
+    """``alias``: the mapped_column of the ``Annotated`` alias the attribute
+    is annotated with, whose defaults apply unless the attribute's own
+    mapped_column gives them."""
     where = _Located(src, call, src.loc(call or value), modules)
     out = ColumnSource(where.location)
     out.column_only = call is not None and call is not value and isinstance(value, ast.Call)
-    if call is not None:
-        for names in _KEYWORDS:
-            node = keyword_value(call, *names)
+    calls = [(call, where)] if call is not None else []
+    if alias is not None and (call is None or (call is value and column_call_name(call) == "mapped_column")):
+        calls.append((alias, _Located(src, alias, None, modules)))
+    for names in _KEYWORDS:
+        for c, at in calls:
+            node = keyword_value(c, *names)
             if node is not None:
-                out.keywords[names] = KeywordSource(src.loc(node), src.segment(node), where.provenance(*names))
+                out.keywords[names] = KeywordSource(src.loc(node), src.segment(node), at.provenance(*names))
+                break
     return out
 
 
@@ -160,11 +177,15 @@ def read_sources(path: Path, modules: ModuleIndex) -> FileSources | None:
         return None
     unalias_sqlalchemy(src.tree)  # `from sqlalchemy import Column as C`: C(...) is a Column
     out = FileSources(path)
+    aliases = annotated_aliases(src.tree)
     for qualname, nodes in class_defs(src.tree).items():
         for node in nodes:
             attributes = {}
+            annotations = {n.target.id: n.annotation for n in node.body
+                           if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)} if aliases else {}
             for name, value in dict(bindings(node.body)).items():  # the last binding of a name wins
-                attributes[name] = _column_source(src, value, column_call(value), modules)
+                attributes[name] = _column_source(src, value, column_call(value), modules,
+                                                  alias_call(annotations.get(name), aliases))
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             out.classes.setdefault(qualname, []).append(
                 ClassSource(src.loc(node), attributes, (first, node.end_lineno or node.lineno)))
