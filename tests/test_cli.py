@@ -80,7 +80,7 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["CODE", "NAME", "SEVERITY", "ENABLED", "SUMMARY"]
-    assert [line.split()[0] for line in out[1:]] == ["MA001", "MA002", "MA003", "MA004", "MA005", "MA006", "MA007", "MA008", "MA020", "MA021", "MA022", "MA101", "MA102", "MA103", "MA104", "MA105", "MA106", "MA190", "MA201", "MA202", "MA203", "MA204", "MA205", "MA290", "MA301", "MA302", "MA901"]
+    assert [line.split()[0] for line in out[1:]] == ["MA001", "MA002", "MA003", "MA004", "MA005", "MA006", "MA007", "MA008", "MA020", "MA021", "MA022", "MA101", "MA102", "MA103", "MA104", "MA105", "MA106", "MA190", "MA201", "MA202", "MA203", "MA204", "MA205", "MA206", "MA290", "MA301", "MA302", "MA901"]
     assert main(["explain", "MA101"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("MA101 constant-default-on-key [error, enabled by default]\n\n"

@@ -31,6 +31,7 @@ from migration_audit.rules.ma202_database_default_drift import DatabaseDefaultDr
 from migration_audit.rules.ma203_client_server_default_mismatch import ClientServerDefaultMismatch
 from migration_audit.rules.ma204_python_only_default_on_not_null import PythonOnlyDefaultOnNotNull
 from migration_audit.rules.ma205_server_default_type_mismatch import ServerDefaultTypeMismatch
+from migration_audit.rules.ma206_server_default_function_not_on_dialect import ServerDefaultFunctionNotOnDialect
 from migration_audit.rules.ma290_proven_not_null_failure import ProvenNotNullFailure
 from migration_audit.rules.ma301_not_null_on_existing_rows import NotNullOnExistingRows
 from migration_audit.rules.ma302_constant_backfill_on_key import ConstantBackfillOnKey
@@ -63,6 +64,7 @@ def _registry() -> dict[str, type[Rule]]:
         ClientServerDefaultMismatch,
         PythonOnlyDefaultOnNotNull,
         ServerDefaultTypeMismatch,
+        ServerDefaultFunctionNotOnDialect,
         ProvenNotNullFailure,
         NotNullOnExistingRows,
         ConstantBackfillOnKey,
