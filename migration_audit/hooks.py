@@ -469,10 +469,13 @@ def guard_upgrade(environment: Any) -> None:
     if not errors:
         return
     text = _format(errors, result.project.root)
+    # as the user typed it (`head`), not as Alembic resolved it (a revision id)
+    typed = getattr(getattr(config, "cmd_opts", None), "revision", None)
+    again = typed if isinstance(typed, str) and typed else destination
     raise CommandError(
         f"migration-audit refused to upgrade: {len(errors)} error{'s' if len(errors) != 1 else ''} in the "
         f"revisions this upgrade would run; nothing was run.\n{text}\n"
-        f"Fix the migration, or run `alembic -x migration_audit=skip upgrade {destination}` to apply it anyway."
+        f"Fix the migration, or run `alembic -x migration_audit=skip upgrade {again}` to apply it anyway."
     )
 
 

@@ -50,6 +50,8 @@ def test_guard_refuses_a_pending_error_and_changes_nothing(shop: Path) -> None:
     assert run.returncode == 255
     assert "migration-audit refused to upgrade: 1 error in the revisions this upgrade would run; nothing was run." in run.stderr
     assert "migrations/versions/b4d5eed00001_tokens.py:" in run.stderr and "MA102 [error] tokens.id" in run.stderr
+    # the command to skip is the one typed, `head`, not the revision Alembic resolved it to
+    assert "or run `alembic -x migration_audit=skip upgrade head` to apply it anyway." in run.stderr
     assert _state(shop) == before == (["a75d96017ea7"], ["alembic_version", "orders", "users"])
     # a misspelt skip is not taken for a skip, nor silently for a refusal
     run = run_alembic(shop, "-x", "migration_audit=skpi", "upgrade", "head")

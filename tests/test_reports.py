@@ -92,6 +92,22 @@ def test_junit_is_xml_with_a_case_per_rule_and_file(capsys: pytest.CaptureFixtur
     assert ma204 is not None and ma204.get("message", "").startswith("2 findings: accounts.plan is NOT NULL")
 
 
+def test_junit_information_is_a_passing_case_with_its_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    """Information never changes the exit code, and never fails a test case."""
+    code, out, _ = _run(capsys, str(FIXTURES / "stamp_baseline"), "--format", "junit")
+    suite = ET.fromstring(out).find("testsuite")
+    assert suite is not None
+    cases = {c.get("classname"): c for c in suite.findall("testcase") if c.get("file") == "crm/models.py"}
+    assert sorted(cases) == ["migration-audit.MA020", "migration-audit.MA201"]
+    ma020 = cases["migration-audit.MA020"]
+    assert ma020.find("failure") is None
+    out_text = ma020.findtext("system-out") or ""
+    assert [line.split(": ")[1] for line in out_text.splitlines() if ": MA020 " in line] == ["MA020 [info] teams",
+                                                                                            "MA020 [info] contacts"]
+    assert cases["migration-audit.MA201"].find("failure") is not None
+    assert (code, suite.get("failures")) == (1, "1")
+
+
 def test_gcc_output_file_and_fail_on(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     report = tmp_path / "report.txt"
     code, out, err = _run(capsys, str(FIXTURES / "incident"), "--format", "gcc", "--output", str(report))
