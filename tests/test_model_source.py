@@ -96,6 +96,19 @@ def test_file_sources_hold_each_attribute_and_its_keywords(project: Project) -> 
     assert events.columns["kind"].keyword(*SERVER) == (Location(path, 28, 53), "sa.text(\"'a'\")")
 
 
+def test_core_tables_are_found_under_an_alias_and_not_looked_for_without_the_name(project: Project) -> None:
+    """Core Table() calls are looked for only in a module whose text names
+    Table, which every way of calling it does (imported as T too)."""
+    path = project.models(MODELS.replace("import sqlalchemy as sa\n", "import sqlalchemy as sa\nfrom sqlalchemy "
+                                         "import Table as T\n").replace("events = sa.Table(", "events = T("))
+    found = read_sources(path, ModuleIndex([project.root]))
+    assert found is not None and list(found.tables) == ["events"]
+    assert found.tables["events"][0].columns["kind"].keyword(*SERVER)[1] == "sa.text(\"'a'\")"
+    path = project.models(MODELS[:MODELS.index("events = sa.Table(")])
+    found = read_sources(path, ModuleIndex([project.root]))
+    assert found is not None and found.tables == {} and sorted(found.classes) == ["Base", "Stamped", "User"]
+
+
 def test_read_ahead_in_a_child_gives_what_this_process_reads(project: Project) -> None:
     path = project.models(MODELS)
     ahead = ReadAhead([path], [project.root])
