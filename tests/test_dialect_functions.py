@@ -50,7 +50,7 @@ op.add_column("events", sa.Column("seen", sa.DateTime(), server_default=sa.text(
     made, ref, at, seen = result.findings
     assert made.message == ("events.made: the model's server default `now()` calls now(), which SQLite does not have: "
                             "every insert that leaves the column out fails (`unknown function: now()`)")
-    assert made.help == "write `server_default=sa.func.now() (SQLAlchemy spells it for each database)`"
+    assert made.help == "write `server_default=sa.func.now()`"
     made_line = (project.root / M).read_text().splitlines()[made.location.line - 1]
     assert made.location.column == made_line.index("sa.text(") + 1
     assert ref.help == 'write `server_default=sa.text("(lower(hex(randomblob(16))))")`'
@@ -58,6 +58,28 @@ op.add_column("events", sa.Column("seen", sa.DateTime(), server_default=sa.text(
     assert seen.message == ("events.seen: migration a1 sets the server default `(now())`, which calls now(), and "
                             "SQLite does not have it: every insert that leaves the column out fails "
                             "(`unknown function: now()`)")
+
+
+def test_ma206_sqlalchemy_functions_it_does_not_translate_fire_in_migrations(project: Project) -> None:
+    project.models(HEADER + """
+class Event(Base):
+    __tablename__ = "events"
+    id = sa.Column(sa.Integer, primary_key=True)
+""")
+    project.revision("a1", None, """
+op.create_table("events", sa.Column("id", sa.Integer, primary_key=True))
+op.add_column("events", sa.Column("ref", sa.String(36), server_default=sa.func.gen_random_uuid()))
+op.add_column("events", sa.Column("at", sa.DateTime(), server_default=sa.func.now()))
+""")
+    found = project.audit(select=["MA206"], dialect="sqlite").findings
+    assert [(f.object, f.location.line, f.message) for f in found] == [
+        ("events.ref", project.line_of(V, "gen_random_uuid"),
+         "events.ref: migration a1 sets the server default `gen_random_uuid()`, which calls gen_random_uuid(), and "
+         "SQLite does not have it: every insert that leaves the column out fails (`unknown function: "
+         "gen_random_uuid()`)"),
+    ]
+    assert found[0].help == ('write `server_default=sa.text("(lower(hex(randomblob(16))))")` in the migration (and '
+                             "in the model)")
 
 
 def test_ma206_near_misses_stay_silent(project: Project) -> None:
@@ -75,8 +97,13 @@ class Event(Base):
     h = sa.Column(sa.String(30), server_default=sa.text("(\\"now\\"())"))
 """)
     project.revision("a1", None, """
-op.create_table("events", sa.Column("id", sa.Integer, primary_key=True))
+op.create_table("events", sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("made", sa.DateTime(), server_default=sa.func.now()))
 op.add_column("events", sa.Column("seen", sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)')))
+op.add_column("events", sa.Column("at", sa.DateTime(), server_default=sa.func.current_timestamp()))
+op.add_column("events", sa.Column("lt", sa.DateTime(), server_default=sa.func.localtimestamp()))
+op.add_column("events", sa.Column("n", sa.Integer(), server_default=sa.text("1 /* now() */")))
+op.add_column("events", sa.Column("m", sa.Integer(), server_default=sa.text("1 -- now()\\n")))
 """)
     assert project.audit(select=["MA206"], dialect="sqlite").findings == []
     # what SQLite lacks, PostgreSQL has
@@ -88,8 +115,18 @@ class Event(Base):
     b = sa.Column(sa.Uuid, server_default=sa.text("gen_random_uuid()"))
     c = sa.Column(sa.DateTime, server_default=sa.text("pg_catalog.now()"))
     d = sa.Column(sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP(0)"))
+    e = sa.Column(sa.Uuid, server_default=sa.text("uuid('3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f')"))
 """)
     assert project.audit(select=["MA206"], dialect="postgresql").findings == []
+    # a type with a length is no call; MariaDB has SYS_GUID()
+    project.models(HEADER + """
+class Event(Base):
+    __tablename__ = "events"
+    id = sa.Column(sa.Integer, primary_key=True)
+    a = sa.Column(sa.DateTime, server_default=sa.text("(CAST(NOW() AS DATETIME(6)))"))
+    b = sa.Column(sa.String(40), server_default=sa.text("(sys_guid())"))
+""")
+    assert project.audit(select=["MA206"], dialect="mariadb").findings == []
 
 
 @pytest.mark.parametrize(
@@ -99,6 +136,9 @@ class Event(Base):
         ("sqlite", "(NOW ( ))", ["now"]),
         ("sqlite", "coalesce(now(), getdate(), now())", ["now", "getdate"]),
         ("sqlite", "'now()' || x", []),
+        ("sqlite", "1 /* now() */ + 2 -- getdate()\n", []),
+        ("postgresql", "uuid('3f2a9c1b-7d4e-4c2a-9b1f-0e8d6c5a4b3f')", []),
+        ("mysql", "CAST(NOW() AS DATETIME(6))", []),
         ("sqlite", "CURRENT_TIMESTAMP", []),
         ("postgresql", "uuid()", ["uuid"]),
         ("postgresql", "CAST(uuid() AS uuid)", ["uuid"]),
@@ -128,7 +168,7 @@ class Event(Base):
         ("events.ref", "events.ref: the model's server default `uuid()` calls uuid(), which PostgreSQL does not have: "
                        "creating or altering the table fails (`function uuid() does not exist`)"),
     ]
-    assert pg[0].help == 'write `server_default=sa.text("gen_random_uuid()") (PostgreSQL 13 or newer)`'
+    assert pg[0].help == 'write `server_default=sa.text("gen_random_uuid()")` (PostgreSQL 13 or newer; pgcrypto before)'
     maria = project.audit(select=["MA206"], dialect="mariadb").findings
     assert [(f.object, f.message) for f in maria] == [
         ("events.token", "events.token: the model's server default `(gen_random_uuid())` calls gen_random_uuid(), "

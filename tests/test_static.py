@@ -326,6 +326,43 @@ def test_annotated_aliases_with_mapped_column_are_read_where_they_are_written(
     ])
 
 
+def test_an_alias_default_given_again_as_none_or_beside_other_arguments_is_the_alias(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """`mapped_column(server_default=None)` keeps the alias's default (as
+    SQLAlchemy does), and the attribute's other arguments do not move the
+    finding off the alias, in either mode."""
+    project.models("""\
+from datetime import datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+stamp = Annotated[datetime, mapped_column(server_default=sa.text("now()"))]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Event(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a: Mapped[stamp]
+    b: Mapped[stamp] = mapped_column(server_default=None)
+    c: Mapped[stamp] = mapped_column(unique=True)
+""")
+    project.revision("a1", None, 'op.create_table("events", sa.Column("id", sa.Integer, primary_key=True))\n')
+    line = project.line_of("app/models.py", "stamp = Annotated")
+    column = (project.root / "app/models.py").read_text().splitlines()[line - 1].index("sa.text(") + 1
+    results = []
+    for extra in ([], ["--static"]):
+        main(["check", str(project.root), "--format", "json", "--no-cache", "--select", "MA206", *extra])
+        report = json.loads(capsys.readouterr().out)
+        results.append([(f["code"], f["object"], f["line"], f["column"]) for f in report["findings"]])
+    assert results[0] == results[1] == [("MA206", f"events.{c}", line, column) for c in "abc"]
+
+
 def test_config_import_models_false_refuses_what_runs_project_code(project: Project, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     marker = tmp_path / "ran"

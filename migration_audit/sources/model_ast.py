@@ -66,6 +66,7 @@ _MAX_DEPTH = 8
 _DECLARATIVE_BASES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
 _BASE_FACTORIES = {"declarative_base", "generate_base"}
 _LIBRARIES = ("sqlalchemy", "sqlmodel")
+_DEFAULT_KEYWORDS = {"default", "insert_default", "server_default", "onupdate", "server_onupdate"}
 # SQLAlchemy callables that only build an expression, a type or a schema item
 # from their arguments: the only calls this module ever makes.
 _SAFE_CALLS = {
@@ -998,11 +999,15 @@ class StaticModels:
                                     info.qualname, dataclass)
             if call is not None and _call_name(call.func) == "mapped_column":
                 if alias_unit is unit:
-                    own = {kw.arg for kw in call.keywords}
-                    merged = ast.Call(call.func, list(call.args) or list(alias_call.args),
-                                      [kw for kw in alias_call.keywords if kw.arg not in own] + list(call.keywords))
+                    # `server_default=None` given again is no override: SQLAlchemy keeps the alias's
+                    kept = [kw for kw in call.keywords
+                            if not (kw.arg in _DEFAULT_KEYWORDS and isinstance(kw.value, ast.Constant)
+                                    and kw.value.value is None)]
+                    own = {kw.arg for kw in kept}
+                    merged = ast.Call(call.func, [*call.args, *alias_call.args],
+                                      [kw for kw in alias_call.keywords if kw.arg not in own] + kept)
                     ast.copy_location(merged, call)
-                    return self._column(unit, info, key, merged, call, alias_type, src.loc(call), info.qualname,
+                    return self._column(unit, info, key, merged, merged, alias_type, src.loc(call), info.qualname,
                                         dataclass)
                 self._report(f"{info.qualname}.{key}: the mapped_column() of {src.segment(mapped, 60)}, defined in "
                              f"{alias_unit.name}, is merged with this attribute's own only when the models are "

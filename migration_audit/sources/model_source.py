@@ -163,6 +163,9 @@ def _column_source(src: SourceFile, value: ast.AST, call: ast.Call | None, modul
     for names in _KEYWORDS:
         for c, at in calls:
             node = keyword_value(c, *names)
+            if node is not None and len(calls) > 1 and c is call and isinstance(node, ast.Constant) \
+                    and node.value is None:
+                continue  # `server_default=None` given again: SQLAlchemy keeps the alias's
             if node is not None:
                 out.keywords[names] = KeywordSource(src.loc(node), src.segment(node), at.provenance(*names))
                 break
