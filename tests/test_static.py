@@ -363,6 +363,46 @@ class Event(Base):
     assert results[0] == results[1] == [("MA206", f"events.{c}", line, column) for c in "abc"]
 
 
+def test_an_alias_from_a_module_imported_by_name_is_read(project: Project,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`from app import coltypes` then `Mapped[coltypes.created]`: the alias
+    is read from that module; the finding is where its default is written."""
+    project.models("""\
+from datetime import datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from sqlalchemy.orm import mapped_column
+
+created = Annotated[datetime, mapped_column(server_default=sa.text("now()"))]
+""", "app/coltypes.py")
+    project.models("""\
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app import coltypes
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Event(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    made: Mapped[coltypes.created]
+""")
+    project.revision("a1", None, 'op.create_table("events", sa.Column("id", sa.Integer, primary_key=True))\n')
+    found = []
+    for extra in (["--static"], []):
+        main(["check", str(project.root), "--format", "json", "--no-cache", *extra])
+        found.append([(f["code"], f["object"], f["path"], f["line"]) for f in json.loads(capsys.readouterr().out)
+                      ["findings"]])
+    assert found[0] == [("MA206", "events.made", "app/coltypes.py", 7)]
+    # an import reads the same default; it places it at the attribute (the alias is in another file)
+    assert found[1] == [("MA206", "events.made", "app/models.py", project.line_of("app/models.py", "made:"))]
+
+
 def test_config_import_models_false_refuses_what_runs_project_code(project: Project, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     marker = tmp_path / "ran"

@@ -345,7 +345,8 @@ class StaticModels:
             owner = self.resolve(unit, expr.value, depth + 1)
             if isinstance(owner, _Import):
                 dotted = f"{owner.qualified}.{expr.attr}"
-                target = self.unit(owner.qualified) if owner.is_module else None
+                # `from app import coltypes`: a name that is a project module too
+                target = self.unit(owner.qualified)
                 if target is not None:
                     found = self.symbol(target, expr.attr, depth + 1)
                     if found is not None:
