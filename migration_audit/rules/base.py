@@ -104,6 +104,11 @@ def same_table(other: Schema, table: TableFact) -> TableFact | None:
     return found
 
 
+# Databases as messages name them (facts.dialect → shown).
+DIALECT_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite",
+                 "mssql": "SQL Server"}
+
+
 # Identity, computed and fetched values render no DEFAULT to compare.
 _COMPARABLE = {DefaultKind.CONSTANT, DefaultKind.SQL}
 

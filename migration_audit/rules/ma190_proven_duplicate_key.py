@@ -6,17 +6,14 @@ from collections.abc import Iterator
 
 from migration_audit.facts import DefaultKind, Facts
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule
+from migration_audit.rules.base import DIALECT_NAMES, Rule
 from migration_audit.rules.ma101_constant_default_on_key import frozen_help
 
 PROOF_CODES = ("MA190", "MA290")  # found by running inserts (`migration-audit probe`), not by reading
 
 
-_SHOWN = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
-
-
 def proven_on(facts: Facts) -> str:
-    return f"proven on a scratch {_SHOWN.get(facts.probed_on, facts.probed_on or 'SQLite')} database"
+    return f"proven on a scratch {DIALECT_NAMES.get(facts.probed_on, facts.probed_on or 'SQLite')} database"
 
 
 class ProvenDuplicateKey(Rule):

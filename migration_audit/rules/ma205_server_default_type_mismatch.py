@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from migration_audit.defaults import misfit
 from migration_audit.facts import DefaultKind, DefaultValue, Facts, Location
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule
-
-_DIALECTS = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite", "mssql": "SQL Server"}
+from migration_audit.rules.base import DIALECT_NAMES, Rule
 
 
 def _literal(value: DefaultValue | None) -> str | None:
@@ -71,7 +69,7 @@ class ServerDefaultTypeMismatch(Rule):
 
     def _finding(self, obj: str, whose: str, value: DefaultValue, type_text: str, reason: str, dialect: str,
                  location: Location | None) -> Finding:
-        on = f" on {_DIALECTS[dialect]}" if dialect in _DIALECTS else ""
+        on = f" on {DIALECT_NAMES[dialect]}" if dialect in DIALECT_NAMES else ""
         return self.finding(
             f"{obj}: {whose} server default {value.describe()} does not fit {type_text}{on}: {reason}",
             "write a value of the column's type, or change the type; an expression (`sa.text(...)`) is "

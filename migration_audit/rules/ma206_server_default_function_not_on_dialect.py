@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from migration_audit.facts import DefaultKind, DefaultValue, Facts
 from migration_audit.findings import Finding, Severity
-from migration_audit.rules.base import Rule
+from migration_audit.rules.base import DIALECT_NAMES, Rule
 
 _SQLITE_UUID = 'sa.text("(lower(hex(randomblob(16))))")'
 _NOW = "sa.func.now()"  # SQLAlchemy spells it for each database
@@ -59,7 +59,6 @@ _SPELLED_BY_SQLALCHEMY = {"now", "current_timestamp", "current_date", "current_t
 # (PostgreSQL's `uuid('…')` is a cast).
 _CALL_WITHOUT_ARGUMENTS = {"uuid"}
 
-_DIALECTS = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite"}
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _COMMENT = re.compile(r"/\*.*?\*/|--[^\n]*", re.DOTALL)
 _CALL = re.compile(r"(?<![\w.$])([A-Za-z_]\w*)\s*\((\s*\))?")
@@ -144,7 +143,7 @@ class ServerDefaultFunctionNotOnDialect(Rule):
         dialect = facts.dialect
         if dialect not in _MISSING:
             return
-        shown = _DIALECTS[dialect]
+        shown = DIALECT_NAMES[dialect]
         if facts.models is not None:
             for table in facts.models.tables.values():
                 for col in table.columns.values():
