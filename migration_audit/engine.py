@@ -134,7 +134,8 @@ def collect_facts(
 
         runtime = runtime_models(metadata_objects, project.dialect, roots)
         catalog = SourceCatalog(roots)
-        catalog.add((model_sources() if model_sources is not None else None) or ())
+        if model_sources is not None:
+            catalog.add(model_sources() or ())
         facts.models = locate_schema(runtime, catalog, fallback)
         files += len({c.location.path for t in facts.models.tables.values() for c in t.columns.values() if c.location})
     elif importing is not None:

@@ -19,11 +19,6 @@ def _call_name(func: ast.AST) -> str | None:
     return None
 
 
-def column_call_name(call: ast.Call) -> str | None:
-    """``mapped_column`` for ``mapped_column(...)`` or ``orm.mapped_column(...)``."""
-    return _call_name(call.func)
-
-
 def class_defs(tree: ast.Module) -> dict[str, list[ast.ClassDef]]:
     """Every class a module defines, by qualified name (``Outer.Inner``,
     ``factory.<locals>.Model``), each name's definitions in source order (a
@@ -161,10 +156,21 @@ def mapped_inner(annotation: ast.AST | None) -> ast.AST | None:
     return None
 
 
+def annotated_mapped_column(value: ast.AST) -> tuple[ast.expr, ast.Call] | None:
+    """``Annotated[T, mapped_column(...)]``: (T, the mapped_column call),
+    which SQLAlchemy builds an attribute annotated with it from (the
+    attribute's own arguments win)."""
+    if not (isinstance(value, ast.Subscript) and _call_name(value.value) == "Annotated"
+            and isinstance(value.slice, ast.Tuple) and len(value.slice.elts) >= 2):
+        return None
+    call = next((e for e in value.slice.elts[1:] if isinstance(e, ast.Call)
+                 and _call_name(e.func) == "mapped_column"), None)
+    return (value.slice.elts[0], call) if call is not None else None
+
+
 def annotated_aliases(tree: ast.Module) -> dict[str, ast.Call]:
-    """Module-level ``Name = Annotated[T, mapped_column(...)]``: the
-    mapped_column SQLAlchemy builds an attribute annotated ``Mapped[Name]``
-    from (the attribute's own arguments win)."""
+    """Module-level ``Name = Annotated[T, mapped_column(...)]``, by name:
+    the mapped_column of an attribute annotated ``Mapped[Name]``."""
     found: dict[str, ast.Call] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -173,12 +179,9 @@ def annotated_aliases(tree: ast.Module) -> dict[str, ast.Call]:
             name, value = node.target.id, node.value
         else:
             continue
-        if isinstance(value, ast.Subscript) and _call_name(value.value) == "Annotated" \
-                and isinstance(value.slice, ast.Tuple):
-            call = next((e for e in value.slice.elts[1:] if isinstance(e, ast.Call)
-                         and _call_name(e.func) == "mapped_column"), None)
-            if call is not None:
-                found[name] = call
+        alias = annotated_mapped_column(value)
+        if alias is not None:
+            found[name] = alias[1]
     return found
 
 

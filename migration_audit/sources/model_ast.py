@@ -43,7 +43,7 @@ from migration_audit.facts import (
     TableFact,
     UniqueFact,
 )
-from migration_audit.sources.locate import column_call, core_column_call, keyword_value
+from migration_audit.sources.locate import annotated_mapped_column, column_call, core_column_call, keyword_value
 from migration_audit.sources.locate import mapped_inner as _mapped_inner
 from migration_audit.sources.locate import strip_optional as _strip_optional
 from migration_audit.sources.model_source import _client_default, _Located, _server_default, _with_provenance
@@ -1051,15 +1051,10 @@ class StaticModels:
         if not isinstance(name, (ast.Name, ast.Attribute)):
             return None
         target = self.resolve(unit, name)
-        if not isinstance(target, tuple) or not isinstance(target[1], ast.Subscript):
+        if not isinstance(target, tuple):
             return None
-        alias_unit, node = target
-        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
-        if head != "Annotated" or not isinstance(node.slice, ast.Tuple) or len(node.slice.elts) < 2:
-            return None
-        call = next((e for e in node.slice.elts[1:] if isinstance(e, ast.Call)
-                     and _call_name(e.func) == "mapped_column"), None)
-        return (alias_unit, node.slice.elts[0], call) if call is not None else None
+        alias = annotated_mapped_column(target[1])
+        return (target[0], *alias) if alias is not None else None
 
     # -- columns -------------------------------------------------------------
     def _column(self, unit: _Unit, info: _Class | None, key: str, call: ast.Call | None, located: ast.Call | None,

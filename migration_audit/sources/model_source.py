@@ -31,11 +31,11 @@ from typing import Any, Protocol
 
 from migration_audit.facts import DefaultKind, DefaultValue, Location, Schema, _rebuilt
 from migration_audit.sources.locate import (
+    _call_name,
     alias_call,
     annotated_aliases,
     class_defs,
     column_call,
-    column_call_name,
     core_column_call,
     keyword_value,
     table_calls,
@@ -158,7 +158,7 @@ def _column_source(src: SourceFile, value: ast.AST, call: ast.Call | None, modul
     out = ColumnSource(where.location)
     out.column_only = call is not None and call is not value and isinstance(value, ast.Call)
     calls = [(call, where)] if call is not None else []
-    if alias is not None and (call is None or (call is value and column_call_name(call) == "mapped_column")):
+    if alias is not None and (call is None or (call is value and _call_name(call.func) == "mapped_column")):
         calls.append((alias, _Located(src, alias, None, modules)))
     for names in _KEYWORDS:
         for c, at in calls:

@@ -93,13 +93,10 @@ def _own(owned: dict[int, ColumnFact], table: TableFact, col: ColumnFact) -> Col
     return mine
 
 
-def apply(history: MigrationHistory, revision: str, op: ops.Op, owned: dict[int, ColumnFact] | None = None) -> None:
+def apply(history: MigrationHistory, revision: str, op: ops.Op, owned: dict[int, ColumnFact]) -> None:
     """Apply one operation to the schema at head. ``owned``: the columns
-    this replay copied and may change in place (by id); a call without it
-    changes nothing an operation holds."""
+    this replay copied and may change in place (by id)."""
     tables = history.head_schema.tables
-    if owned is None:
-        owned = {}
     match op:
         case ops.CreateTable():
             # The operation's own columns, shared until the chain changes one
