@@ -366,7 +366,6 @@ def _audit_pending(context: Any, directives: list[Any], mode: str, project: Proj
         findings = [f for f in findings if f.severity >= Severity.WARNING]
         if not findings:
             return
-        text = _format(findings, result.project.root, pending)
         errors = [f for f in findings if f.severity is Severity.ERROR]
         in_check = _command_name(config) == "check"
         # under `alembic check` there is no file to annotate: annotate fails as fail does
@@ -383,6 +382,7 @@ def _audit_pending(context: Any, directives: list[Any], mode: str, project: Proj
             )
         if mode == "annotate" and not in_check:
             _annotate(findings, pending, result.project.root)
+        text = _format(findings, result.project.root, pending)
         print(f"migration-audit: {len(findings)} finding{'s' if len(findings) != 1 else ''}:\n{text}",
               file=sys.stderr)
 
