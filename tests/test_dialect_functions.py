@@ -164,12 +164,16 @@ class Event(Base):
 """)
     project.revision("a1", None, 'op.create_table("events", sa.Column("id", sa.Integer, primary_key=True))\n')
     pg = project.audit(select=["MA206"], dialect="postgresql").findings
+    assert [(f.code, f.object, f.location.path.name, f.location.line) for f in pg] == [
+        ("MA206", "events.ref", "models.py", project.line_of(M, "ref ="))]
     assert [(f.object, f.message) for f in pg] == [
         ("events.ref", "events.ref: the model's server default `uuid()` calls uuid(), which PostgreSQL does not have: "
                        "creating or altering the table fails (`function uuid() does not exist`)"),
     ]
     assert pg[0].help == 'write `server_default=sa.text("gen_random_uuid()")` (PostgreSQL 13 or newer; pgcrypto before)'
     maria = project.audit(select=["MA206"], dialect="mariadb").findings
+    assert [(f.code, f.object, f.location.path.name, f.location.line) for f in maria] == [
+        ("MA206", "events.token", "models.py", project.line_of(M, "token ="))]
     assert [(f.object, f.message) for f in maria] == [
         ("events.token", "events.token: the model's server default `(gen_random_uuid())` calls gen_random_uuid(), "
                          "which MariaDB does not have: creating or altering the table fails (\"Function or "
