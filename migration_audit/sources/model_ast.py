@@ -14,7 +14,9 @@ Only SQLAlchemy's own vocabulary is ever evaluated: a type
 (``sa.String(20)``), ``sa.text("0")``, ``sa.func.now()``, ``Identity()``…,
 built from literal arguments by SQLAlchemy's classes, so that types and SQL
 are spelled exactly as the runtime source spells them (the same functions
-classify the defaults). Everything else is read as source: literals, module
+classify the defaults). The most common of them (``sa.String(50)``,
+``sa.text("0")``, ``func.now()``) are spelled by :mod:`.plain` without
+importing SQLAlchemy, which is imported only for the rest. Everything else is read as source: literals, module
 constants (followed into other project modules), and the provenance of a
 default (:mod:`.provenance`). What cannot be known without running the
 project (a ``__tablename__`` computed by a function, a column built by a
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import importlib
 import re
 from collections.abc import Iterator
@@ -43,11 +46,18 @@ from migration_audit.facts import (
     TableFact,
     UniqueFact,
 )
+from migration_audit.sources import plain
 from migration_audit.sources.locate import annotated_mapped_column, column_call, core_column_call, keyword_value
 from migration_audit.sources.locate import mapped_inner as _mapped_inner
 from migration_audit.sources.locate import strip_optional as _strip_optional
-from migration_audit.sources.model_source import _client_default, _Located, _server_default, _with_provenance
-from migration_audit.sources.models import _dialect, compile_type
+from migration_audit.sources.model_source import (
+    _client_default,
+    _Located,
+    _placed,
+    _server_default,
+    _with_provenance,
+)
+from migration_audit.sources.models import _dialect, compile_type, server_sql, server_string
 from migration_audit.sources.provenance import ModuleIndex
 from migration_audit.sources.pyexpr import (
     Imports,
@@ -188,7 +198,6 @@ class StaticModels:
         self.import_modules = import_modules
         self.search = search
         self.dialect_name = dialect
-        self.dialect = _dialect(dialect)
         self.fallback = fallback
         self.index = ModuleIndex(search)  # one parse per file, shared with provenance
         self.diagnostics: list[Diagnostic] = []
@@ -203,6 +212,18 @@ class StaticModels:
         self._eval_cache: dict[tuple[Path, str], object] = {}
         self._library: dict[str, object] = {}
         self._types: dict[tuple[Path, str], tuple[Any, bool]] = {}
+
+    @functools.cached_property
+    def dialect(self) -> Any:
+        """SQLAlchemy's dialect: imported only when something is not spelled
+        by :mod:`.plain` (importing SQLAlchemy costs more than reading most
+        models)."""
+        return _dialect(self.dialect_name)
+
+    def _compile(self, type_: Any) -> str:
+        if isinstance(type_, plain.PlainType):
+            return type_.spelling
+        return compile_type(type_, self.dialect)
 
     # -- diagnostics -------------------------------------------------------
     def _report(self, message: str, location: Location, obj: str | None = None, help: str = _HOW,
@@ -502,11 +523,15 @@ class StaticModels:
         """A type expression (``sa.String(20)``, ``Integer``) → (TypeEngine
         instance, known). Unknown types (a project TypeDecorator) give
         NullType and False."""
-        from sqlalchemy.types import NullType, TypeEngine
-
         key = (unit.path, unit.src.source_of(node))
         if key in self._types:
             return self._types[key]
+        spelled = self._plain_type(unit, node)
+        if spelled is not None:
+            self._types[key] = (spelled, True)
+            return self._types[key]
+        from sqlalchemy.types import NullType, TypeEngine
+
         value = self.sa_value(unit, node)
         if isinstance(value, type) and issubclass(value, TypeEngine):
             try:
@@ -516,6 +541,31 @@ class StaticModels:
         result = (value, True) if isinstance(value, TypeEngine) else (NullType(), False)
         self._types[key] = result
         return result
+
+    def _plain_type(self, unit: _Unit, node: ast.AST) -> plain.PlainType | None:
+        """``sa.String(50)``, ``Integer``…: spelled by :mod:`.plain` when its
+        table knows the type and the arguments are literals."""
+        if not plain.ENABLED:
+            return None
+        call = node if isinstance(node, ast.Call) else None
+        name = plain.type_name(unit.imports.qualify(call.func if call is not None else node))
+        if name is None:
+            return None
+        args: list[object] = []
+        kwargs: dict[str, object] = {}
+        if call is not None:
+            for a in call.args:
+                ok, value = literal(a)
+                if not ok:
+                    return None
+                args.append(value)
+            for kw in call.keywords:
+                ok, value = literal(kw.value) if kw.arg is not None else (False, None)
+                if not ok:
+                    return None
+                kwargs[kw.arg] = value  # type: ignore[index]
+        spelling = plain.type_spelling(name, tuple(args), kwargs, self.dialect_name)
+        return plain.PlainType(spelling) if spelling is not None else None
 
     def is_type(self, unit: _Unit, node: ast.AST) -> bool:
         """Could this positional Column argument be the type? (anything but
@@ -1061,9 +1111,6 @@ class StaticModels:
                 mapped: ast.AST | None, loc: Location, cls_name: str | None, dataclass: bool,
                 core: bool = False) -> _Column | None:
         """A Column(...) / mapped_column(...) call (None: annotation only)."""
-        from sqlalchemy import Computed, FetchedValue, Identity, Sequence
-        from sqlalchemy.types import NullType
-
         where = _Located(unit.src, located, loc, self.index)
         args = list(call.args) if call is not None else []
         col_name: str | None = None
@@ -1103,6 +1150,8 @@ class StaticModels:
         if type_ is None and mapped is not None:
             type_, type_known = self._annotation_type(unit, info, mapped, obj)
         if type_ is None:
+            from sqlalchemy.types import NullType
+
             type_, type_known = NullType(), False
 
         def flag(name: str) -> tuple[bool, object]:
@@ -1120,8 +1169,15 @@ class StaticModels:
         primary_key = bool(pk) if has_pk else False
         has_unique, unique = flag("unique")
         has_nullable, nullable = flag("nullable")
-        identity = next((p for p in positional if isinstance(p, Identity)), None)
-        computed = next((p for p in positional if isinstance(p, Computed)), None)
+        identity = computed = sequence = fetched = None
+        if positional:
+            from sqlalchemy import Computed, FetchedValue, Identity, Sequence
+
+            identity = next((p for p in positional if isinstance(p, Identity)), None)
+            computed = next((p for p in positional if isinstance(p, Computed)), None)
+            sequence = next((p for p in positional if isinstance(p, Sequence)), None)
+            fetched = next((p for p in positional if isinstance(p, FetchedValue)
+                            and not isinstance(p, (Identity, Computed))), None)
         if has_nullable and nullable is not None:
             is_nullable = bool(nullable)
         elif mapped is not None:
@@ -1130,13 +1186,11 @@ class StaticModels:
             is_nullable = not primary_key and identity is None
         default = self._client(unit, call, where, ("default", "insert_default"), cls_name, obj)
         if default is None:
-            sequence = next((p for p in positional if isinstance(p, Sequence)), None)
             if sequence is not None:
                 default = _client_default(sequence, where, ("default", "insert_default"), self.dialect)
         server = self._server(unit, call, where, ("server_default",), obj_name=obj)
         if server is None:
-            generator = identity or computed or next((p for p in positional if isinstance(p, FetchedValue)
-                                                       and not isinstance(p, (Identity, Computed))), None)
+            generator = identity or computed or fetched
             if generator is not None:
                 server = _server_default(generator, where, ("server_default",), self.dialect)
         onupdate = self._client(unit, call, where, ("onupdate",), cls_name, obj)
@@ -1144,8 +1198,8 @@ class StaticModels:
                                                                         provenance=False, obj_name=obj)
         fact = ColumnFact(
             name=col_name,
-            type=compile_type(type_, self.dialect) if type_known else (
-                self._spelled_type(unit, call, args) or compile_type(type_, self.dialect)),
+            type=self._compile(type_) if type_known else (
+                self._spelled_type(unit, call, args) or self._compile(type_)),
             nullable=is_nullable,
             primary_key=primary_key,
             unique=bool(unique) if has_unique else False,
@@ -1170,26 +1224,30 @@ class StaticModels:
 
     def _annotation_type(self, unit: _Unit, info: _Class | None, mapped: ast.AST, obj: str) -> tuple[Any, bool]:
         """The type SQLAlchemy's default type map gives ``Mapped[X]``."""
-        import datetime
-        import decimal
-        import uuid
-
-        from sqlalchemy.sql import sqltypes
-
         inner = _strip_optional(mapped)
         if inner is not None and info is not None:
             mapping = self._type_annotation_map(info)
             text = ast.unparse(inner)
             if text in mapping:
                 return mapping[text], True
+        qualified = unit.imports.qualify(inner) if inner is not None else None
+        if qualified in ("builtins.int", "builtins.str"):
+            qualified = qualified.split(".")[1]
+        if qualified in plain.ANNOTATION_TYPES and plain.ENABLED:
+            spelling = plain.type_spelling(plain.ANNOTATION_TYPES[qualified], (), {}, self.dialect_name)
+            if spelling is not None:
+                return plain.PlainType(spelling), True
+        import datetime
+        import decimal
+        import uuid
+
+        from sqlalchemy.sql import sqltypes
+
         python: dict[str, type] = {
             "int": int, "str": str, "bool": bool, "float": float, "bytes": bytes,
             "datetime.datetime": datetime.datetime, "datetime.date": datetime.date, "datetime.time": datetime.time,
             "datetime.timedelta": datetime.timedelta, "decimal.Decimal": decimal.Decimal, "uuid.UUID": uuid.UUID,
         }
-        qualified = unit.imports.qualify(inner) if inner is not None else None
-        if qualified in ("builtins.int", "builtins.str"):
-            qualified = qualified.split(".")[1]
         py = python.get(qualified or "")
         if py is not None:
             return sqltypes._type_map[py], True
@@ -1216,23 +1274,31 @@ class StaticModels:
 
     def _client(self, unit: _Unit, call: ast.Call | None, where: _Located, names: tuple[str, ...],
                 cls_name: str | None, obj_name: str | None = None) -> DefaultValue | None:
-        from sqlalchemy import ColumnDefault, Sequence
-        from sqlalchemy.sql.elements import ClauseElement
-
         node = keyword_value(call, *names)
         if node is None:
             return None
         ok, value = self.literal_value(unit, node)
-        obj: object = value if ok else self.sa_value(unit, node)
         if ok and value is None:
             return None
-        if obj is not _NO and (ok or isinstance(obj, (ClauseElement, Sequence))):
-            try:
-                d = obj if isinstance(obj, Sequence) else ColumnDefault(obj)
-            except Exception:  # noqa: BLE001 - a value SQLAlchemy refuses as a default
-                d = None
-            if d is not None:
-                return _with_provenance(_client_default(d, where, names, self.dialect), where, names)
+        # what SQLAlchemy's ColumnDefault holds for a scalar, or for SQL
+        plain_value = DefaultValue(DefaultKind.CONSTANT, value=value) if ok and type(value) in (
+            str, int, float, bool) and plain.ENABLED else None
+        if not ok and (sql := self._plain_sql(unit, node)) is not None:
+            plain_value = DefaultValue(DefaultKind.SQL, sql=sql)
+        if plain_value is not None:
+            return _with_provenance(_placed(plain_value, where, names), where, names)
+        obj: object = value if ok else self.sa_value(unit, node)
+        if obj is not _NO:
+            from sqlalchemy import ColumnDefault, Sequence
+            from sqlalchemy.sql.elements import ClauseElement
+
+            if ok or isinstance(obj, (ClauseElement, Sequence)):
+                try:
+                    d = obj if isinstance(obj, Sequence) else ColumnDefault(obj)
+                except Exception:  # noqa: BLE001 - a value SQLAlchemy refuses as a default
+                    d = None
+                if d is not None:
+                    return _with_provenance(_client_default(d, where, names, self.dialect), where, names)
         loc, source = where.keyword(*names)
         p = where.provenance(*names)
         if p.kind == "callable" or (p.kind == "per-row" and self._is_reference(unit, node)):
@@ -1273,15 +1339,23 @@ class StaticModels:
 
     def _server(self, unit: _Unit, call: ast.Call | None, where: _Located, names: tuple[str, ...],
                 provenance: bool = True, obj_name: str | None = None) -> DefaultValue | None:
-        from sqlalchemy import DefaultClause, FetchedValue
-        from sqlalchemy.sql.elements import ClauseElement
-
         node = keyword_value(call, *names)
         if node is None:
             return None
         ok, value = self.literal_value(unit, node)
         if ok and value is None:
             return None
+        result = None
+        if ok and isinstance(value, str) and plain.ENABLED:
+            result = server_string(value)
+        elif not ok and (sql := self._plain_sql(unit, node)) is not None:
+            result = server_sql(sql)
+        if result is not None:
+            result = _placed(result, where, names)
+            return _with_provenance(result, where, names) if provenance else result
+        from sqlalchemy import DefaultClause, FetchedValue
+        from sqlalchemy.sql.elements import ClauseElement
+
         obj = value if ok else self.sa_value(unit, node)
         sd: object = None
         if isinstance(obj, FetchedValue):
@@ -1304,6 +1378,18 @@ class StaticModels:
                          obj_name)
             result = DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
         return _with_provenance(result, where, names) if provenance else result
+
+    def _plain_sql(self, unit: _Unit, node: ast.AST) -> str | None:
+        """The SQL of ``text("...")``, ``func.now()``, ``false()``… as
+        :mod:`.plain` spells it; None for the rest."""
+        if not plain.ENABLED or not isinstance(node, ast.Call) or node.keywords:
+            return None
+        qualified = unit.imports.qualify(node.func)
+        if plain.text_name(qualified):
+            arg = node.args[0] if len(node.args) == 1 else None
+            return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+        name = plain.function_name(qualified)
+        return plain.function_sql(name, self.dialect_name) if name is not None and not node.args else None
 
     # -- SQLModel --------------------------------------------------------------
     def _sqlmodel_column(self, unit: _Unit, info: _Class, key: str, value: ast.expr | None,
@@ -1363,7 +1449,7 @@ class StaticModels:
                 server = self._server(unit, synthetic, plain, ("server_default",))
         has_unique, unique = option("unique")
         fact = ColumnFact(
-            name=key, type=compile_type(type_, self.dialect), nullable=is_nullable, primary_key=primary_key,
+            name=key, type=self._compile(type_), nullable=is_nullable, primary_key=primary_key,
             unique=bool(unique) if has_unique else False, default=default, server_default=server,
             location=loc, in_dataclass=dataclass,
         )

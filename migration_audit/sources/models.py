@@ -286,15 +286,25 @@ def _server_value(sd: Any, dialect: Any) -> DefaultValue | None:
     if isinstance(sd, DefaultClause):
         arg = sd.arg
         if isinstance(arg, str):
-            return DefaultValue(DefaultKind.CONSTANT, value=arg, sql=quote_sql_string(arg))
-        sql = arg.text if isinstance(arg, TextClause) else _render(arg, dialect)
-        if sql is None:
-            return DefaultValue(DefaultKind.OPAQUE)
-        content = string_literal_content(sql)
-        if content is not None:
-            return DefaultValue(DefaultKind.CONSTANT, value=content, sql=sql)
-        return DefaultValue(DefaultKind.SQL, sql=sql)
+            return server_string(arg)
+        return server_sql(arg.text if isinstance(arg, TextClause) else _render(arg, dialect))
     return DefaultValue(DefaultKind.FETCHED)
+
+
+def server_string(value: str) -> DefaultValue:
+    """``server_default="x"``: a string SQLAlchemy quotes."""
+    return DefaultValue(DefaultKind.CONSTANT, value=value, sql=quote_sql_string(value))
+
+
+def server_sql(sql: str | None) -> DefaultValue:
+    """A server default given as SQL (``text("0")``, a rendered
+    ``func.now()``); None: SQL the dialect could not render."""
+    if sql is None:
+        return DefaultValue(DefaultKind.OPAQUE)
+    content = string_literal_content(sql)
+    if content is not None:
+        return DefaultValue(DefaultKind.CONSTANT, value=content, sql=sql)
+    return DefaultValue(DefaultKind.SQL, sql=sql)
 
 
 def _type_name(col: Any, dialect: Any) -> str:
