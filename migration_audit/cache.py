@@ -22,7 +22,6 @@ never change.
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import os
 import pickle
@@ -91,6 +90,8 @@ def code_fingerprint() -> str:
         stamp = f"{origin}|{st.st_size}|{st.st_mtime_ns}"
     except OSError:
         stamp = origin
+    import hashlib
+
     digest = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}|{stamp}".encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
@@ -107,6 +108,8 @@ class RevisionCache:
     path and content. Load it once, ``get``/``put`` per file, ``save`` once."""
 
     def __init__(self, key: str) -> None:
+        import hashlib
+
         self.path = folder() / f"revisions-{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle"
         self._fingerprint = code_fingerprint()
         self._entries: dict[str, tuple[bytes, bytes]] = {}
@@ -130,6 +133,8 @@ class RevisionCache:
 
     @staticmethod
     def digest(data: bytes) -> bytes:
+        import hashlib
+
         return hashlib.sha256(data).digest()
 
     def get(self, path: Path, digest: bytes) -> Any | None:

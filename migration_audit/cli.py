@@ -155,7 +155,6 @@ def _backend(url: str) -> str | None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from migration_audit.engine import audit
-    from migration_audit.reporters import REPORTERS
 
     if args.no_cache:
         os.environ["MIGRATION_AUDIT_NO_CACHE"] = "1"
