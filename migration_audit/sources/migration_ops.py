@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Location, UniqueFact
 from migration_audit.sources import ops
+from migration_audit.sources.plain import text_name
 from migration_audit.sources.provenance import ModuleIndex
 from migration_audit.sources.pyexpr import (
     Imports,
@@ -61,6 +62,10 @@ class UpgradeReader:
         value = server_default_of(node, self.src, self.imports)
         if value is None or value.kind not in (DefaultKind.OPAQUE, DefaultKind.CONSTANT, DefaultKind.SQL):
             return value
+        if isinstance(node, ast.Constant) or (
+                isinstance(node, ast.Call) and not node.keywords and len(node.args) == 1
+                and isinstance(node.args[0], ast.Constant) and text_name(self.imports.qualify(node.func))):
+            return value  # a literal, or text() of one: the same in every run
         p = self._provenance.classify(self.src, node, self.imports)
         if p.kind == "per-row":
             return replace(value, frozen_origin=p.origin, frozen_via=p.via, frozen_fixable=False)
@@ -493,7 +498,8 @@ class UpgradeReader:
         if name is None:
             return None
         col = ColumnFact(name=name, location=self.src.loc(call))
-        server_default = kwarg(call, "server_default")
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg is not None}
+        server_default = keywords.get("server_default")
         for a in args[1:]:
             kind = self.imports.sa_name(a.func) if isinstance(a, ast.Call) else None
             if kind == "Identity":
@@ -511,20 +517,20 @@ class UpgradeReader:
                 continue
             elif not col.type:
                 col.type = type_of(a, self.src)
-        if not col.type and kwarg(call, "type_") is not None:
-            col.type = type_of(kwarg(call, "type_"), self.src)
+        if not col.type and keywords.get("type_") is not None:
+            col.type = type_of(keywords["type_"], self.src)
         if server_default is not None:
             col.server_default = self._server_default(server_default)
-        client = kwarg(call, "default")
+        client = keywords.get("default")
         if client is not None and col.default is None:
             ok, value = literal(client)
             col.default = DefaultValue(DefaultKind.CONSTANT if ok else DefaultKind.OPAQUE, value=value if ok else None,
                                        source=self.src.segment(client), location=self.src.loc(client))
         for flag in ("primary_key", "unique", "nullable"):
-            ok, value = literal(kwarg(call, flag))
+            ok, value = literal(keywords.get(flag))
             if ok and isinstance(value, bool):
                 setattr(col, flag, value)
-        if col.primary_key and kwarg(call, "nullable") is None:
+        if col.primary_key and keywords.get("nullable") is None:
             col.nullable = False
         return col
 

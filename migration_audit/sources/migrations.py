@@ -37,9 +37,12 @@ def revision_files(locations: list[Path], recursive: bool) -> list[Path]:
         if recursive:
             candidates = sorted(p for p in loc.rglob("*.py") if "__pycache__" not in p.parts)
         else:
-            # scandir knows file from folder without a stat() per entry
+            # scandir knows file from folder without a stat() per entry; the
+            # names sorted as their paths would sort (Path comparisons are slow)
             with os.scandir(loc) as entries:
-                candidates = sorted(loc / e.name for e in entries if e.is_file())
+                names = sorted((e.name for e in entries if e.is_file() and _REV_FILE.match(e.name)),
+                               key=os.path.normcase)
+            candidates = [loc / name for name in names]
         found.extend(p for p in candidates if _REV_FILE.match(p.name))
     return found
 

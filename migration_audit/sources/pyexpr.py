@@ -125,8 +125,11 @@ def _imports_as_bytes(data: bytes) -> bool:
 
 def parse_source(path: Path, data: bytes) -> SourceFile:
     try:
+        head = data[:data.find(b"\n", data.find(b"\n") + 1) + 1 or None]  # the first two lines
         try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            # where no coding cookie can be, and no BOM: what detect_encoding says, sooner
+            encoding = "utf-8" if head.isascii() and b"coding" not in head else (
+                tokenize.detect_encoding(io.BytesIO(data).readline)[0])
         except SyntaxError:
             # "invalid or missing encoding declaration": a non-UTF-8 byte in
             # the first two lines, perhaps only in a comment (see below)
