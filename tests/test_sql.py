@@ -139,10 +139,8 @@ _FRAGMENTS = [
 ]
 
 
-def _lexed(tokens: list) -> list[tuple[str, int, int, bool, bool]]:
-    from sqlparse import tokens as T
-
-    return [(t.value, t.start, t.end, t.ttype in T.String, t.ttype in T.Literal.String.Symbol) for t in tokens]
+def _lexed(tokens: list) -> list[tuple[str, int, int, bool]]:
+    return [(t.value, t.start, t.end, t.quoted) for t in tokens]
 
 
 # what the fast path accepts, often glued together (`1t`, `'a''b'`, `x.5`)
@@ -187,3 +185,29 @@ def test_fast_lexer_leaves_the_rest_to_sqlparse(statement: str) -> None:
     from migration_audit.sources.sql import _simple_tokens
 
     assert _simple_tokens(statement) is None
+
+
+_IMPORTS_SQLPARSE = (
+    "import sys\n"
+    "from migration_audit.sources.sql import parse_sql\n"
+    "from migration_audit.facts import Location\n"
+    "from pathlib import Path\n"
+    "found = parse_sql(sys.argv[1], lambda offset: Location(Path('m.py'), 1, offset + 1))\n"
+    "print(' '.join(type(op).__name__ for op in found), 'sqlparse' in sys.modules)\n"
+)
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("ALTER TABLE t ADD COLUMN c VARCHAR(20) DEFAULT 'new'", "AddColumn False"),
+    ("UPDATE t SET c = 'new' WHERE c IS NULL", "WriteRows Backfill False"),
+    # near misses: a sign and two statements need sqlparse, and read the same
+    ("ALTER TABLE t ADD COLUMN c INTEGER DEFAULT -1", "AddColumn True"),
+    ("ALTER TABLE t ADD COLUMN c INTEGER; ALTER TABLE t DROP COLUMN d", "AddColumn DropColumn True"),
+])
+def test_sqlparse_is_imported_only_for_what_the_regex_leaves(sql: str, expected: str) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-P", "-c", _IMPORTS_SQLPARSE, sql], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent)
+    assert out.stdout.strip() == expected

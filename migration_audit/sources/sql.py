@@ -1,6 +1,7 @@
 """Raw SQL in migrations (``op.execute("…")``) → schema operations.
 
-sqlparse splits and tokenises; a small parser over its tokens reads the DDL
+A regex lexes the common statements and sqlparse the others (it also
+splits scripts of several statements); a small parser over the tokens reads the DDL
 that changes tables and defaults: CREATE/DROP TABLE, ALTER TABLE … ADD/DROP
 COLUMN, ALTER COLUMN … SET/DROP DEFAULT, SET/DROP NOT NULL, MODIFY/CHANGE
 (MySQL), RENAME, unique constraints and unique indexes. Data statements
@@ -14,9 +15,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import sqlparse
-from sqlparse import tokens as T
-
 from migration_audit.defaults import string_literal_content
 from migration_audit.facts import ColumnFact, DefaultKind, DefaultValue, Location, UniqueFact
 from migration_audit.sources import ops
@@ -26,7 +24,7 @@ Locate = Callable[[int], Location]
 
 @dataclass(slots=True)
 class _Tok:
-    ttype: object
+    quoted: bool  # a string literal or a quoted name: never a keyword
     value: str
     start: int
     end: int
@@ -49,8 +47,9 @@ _HEAD = re.compile(r"\s*([A-Za-z_]+)\b")
 _DEFAULT_STOP_WORDS = (_COLUMN_CONSTRAINT_WORDS - {"DEFAULT", "CHARACTER", "AS"}) | {"WHERE", "FROM", "RETURNING"}
 
 
-_SKIPPED: dict[object, bool] = {}  # token type → whitespace or comment (sqlparse's `in` is slow)
-_KEYWORD: dict[object, bool] = {}
+# sqlparse token type → (skipped: whitespace or comment, keyword, quoted);
+# sqlparse's `in` is slow
+_KINDS: dict[object, tuple[bool, bool, bool]] = {}
 
 
 def _tokens(statement: str) -> list[_Tok]:
@@ -76,8 +75,8 @@ _SIMPLE_TOKEN = re.compile(
     r"""|(?P<operator>[<>=!]+)"""
     r"""|(?P<punctuation>[(),;]|\.(?![0-9]))"""
 )
-_SIMPLE_TYPES = {"word": T.Name, "number": T.Number.Integer, "string": T.String.Single, "symbol": T.String.Symbol,
-                 "operator": T.Operator.Comparison, "punctuation": T.Punctuation}
+_SIMPLE_QUOTED = {"word": False, "number": False, "string": True, "symbol": True, "operator": False,
+                  "punctuation": False}
 
 
 def _simple_tokens(statement: str) -> list[_Tok] | None:
@@ -90,31 +89,39 @@ def _simple_tokens(statement: str) -> list[_Tok] | None:
             return None
         kind = m.lastgroup
         if kind != "space":
-            out.append(_Tok(_SIMPLE_TYPES[kind], m.group(), pos, m.end()))  # type: ignore[index]
+            out.append(_Tok(_SIMPLE_QUOTED[kind], m.group(), pos, m.end()))  # type: ignore[index]
         pos = m.end()
     return out
 
 
 def _sqlparse_tokens(statement: str) -> list[_Tok]:
+    # imported here: the regex above lexes what most histories hold, and
+    # importing sqlparse (about 13 ms) costs what lexing 1,000 of them does
+    import sqlparse.lexer
+    from sqlparse import tokens as T
+
     out: list[_Tok] = []
     pos = 0
     for ttype, value in sqlparse.lexer.tokenize(statement):
         start = pos
         pos += len(value)
-        skipped = _SKIPPED.get(ttype)
-        if skipped is None:
-            skipped = _SKIPPED[ttype] = (ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment
-                                         or ttype in T.Text.Whitespace)
-            _KEYWORD[ttype] = ttype in T.Keyword
+        kind = _KINDS.get(ttype)
+        if kind is None:
+            kind = _KINDS[ttype] = (
+                ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment or ttype in T.Text.Whitespace,
+                ttype in T.Keyword,
+                ttype in T.String,
+            )
+        skipped, keyword, quoted = kind
         if skipped:
             continue
-        if _KEYWORD[ttype] and any(ch.isspace() for ch in value):
+        if keyword and any(ch.isspace() for ch in value):
             # sqlparse lexes "NOT NULL", "IF EXISTS", "PRIMARY KEY" as one
             # keyword; the parser reads words.
             for m in re.finditer(r"\S+", value):
-                out.append(_Tok(ttype, m.group(), start + m.start(), start + m.end()))
+                out.append(_Tok(False, m.group(), start + m.start(), start + m.end()))
             continue
-        out.append(_Tok(ttype, value, start, pos))
+        out.append(_Tok(quoted, value, start, pos))
     return out
 
 
@@ -128,6 +135,8 @@ def _split(sql: str) -> Iterator[tuple[str, int]]:
             yield stmt, sql.find(stmt)
         return
     pos = 0
+    import sqlparse
+
     for stmt in sqlparse.split(sql):
         idx = sql.find(stmt, pos)
         if idx < 0:
@@ -151,7 +160,7 @@ class _Parser:
 
     def word(self, k: int = 0) -> str:
         t = self.peek(k)
-        if t is None or t.ttype in T.String or t.ttype in T.Literal.String.Symbol:
+        if t is None or t.quoted:
             return ""
         return t.upper
 
@@ -248,7 +257,7 @@ class _Parser:
         last: _Tok | None = None
         while not self.at_end():
             t = self.toks[self.i]
-            w = t.upper if t.ttype not in T.String else ""
+            w = "" if t.quoted else t.upper
             if depth == 0:
                 if t.value == "," or t.value == ")":
                     break
