@@ -188,7 +188,8 @@ def normalize_server_default(sql: str | None, *, boolean: bool = False, dialect:
       (``timezone('utc'::text, now())``);
     - ``now()``, ``CURRENT_TIMESTAMP``, ``current_timestamp()`` (MariaDB),
       ``transaction_timestamp()``, ``getdate()`` (SQL Server), also inside
-      larger expressions and ``... ON UPDATE ...``;
+      larger expressions and ``... ON UPDATE ...``; ``curdate()`` and
+      ``curtime()`` (MariaDB); SQLite's spelling of ``LOCALTIMESTAMP``;
     - MySQL's unquoted string defaults;
     - numbers: ``'0'``/``0``, ``1.50``/``1.5``; booleans on boolean
       columns: ``true``/``1``/``'t'``/``b'1'``;
@@ -218,6 +219,13 @@ def normalize_server_default(sql: str | None, *, boolean: bool = False, dialect:
         extra = _NOW_BY_DIALECT.get(dialect)
         if extra:
             canonical = re.sub(extra, "current_timestamp", canonical)
+        if dialect in ("mysql", "mariadb") and "cur" in canonical:
+            # MariaDB reports DEFAULT CURRENT_DATE as curdate()
+            canonical = re.sub(r"\b(?:curdate|current_date)\(\)", "current_date", canonical)
+            canonical = re.sub(r"\b(?:curtime|current_time)\(\)", "current_time", canonical)
+        if dialect == "sqlite" and "localtime" in canonical:
+            # how SQLAlchemy writes func.localtimestamp() for SQLite
+            canonical = re.sub(r"""datetime\(current_timestamp,(['"])localtime\1\)""", "localtimestamp", canonical)
         canonical = _PG_CAST_AFTER_LITERAL.sub(r"\1", canonical)
         canonical = strip_outer_parens(canonical)
     if canonical in _NOW_SPELLINGS:
@@ -389,6 +397,8 @@ def type_family(type_text: str) -> tuple[str, int | None]:
     spells it (``sa.String(length=20)``, ``DateTime()``). Families:
     boolean, integer, numeric, uuid, json, temporal, date, string, other."""
     t = type_text.upper()
+    if "[]" in t or "ARRAY" in t:
+        return "other", None  # '{}' and '{1,2}' are arrays, whatever the items
     if "BOOL" in t:
         return "boolean", None
     if "INTERVAL" in t:
@@ -405,7 +415,7 @@ def type_family(type_text: str) -> tuple[str, int | None]:
         return "integer", None
     if re.search(r"NUMERIC|DECIMAL|FLOAT|REAL|DOUBLE|NUMBER", t):
         return "numeric", None
-    if re.search(r"CHAR|STRING|TEXT|UNICODE", t) and "[]" not in t and "ARRAY" not in t:
+    if re.search(r"CHAR|STRING|TEXT|UNICODE", t):
         m = _LENGTH.search(t)
         return "string", int(m.group(1)) if m else None
     return "other", None
@@ -431,6 +441,28 @@ def literal_of(sql: str | None) -> tuple[str, bool] | None:
     if bare.lower() in ("true", "false"):
         return bare.lower(), False
     return None
+
+
+# NUMERIC(5, 2), DECIMAL(10), sa.Numeric(precision=5, scale=2)
+_PRECISION = re.compile(r"(?:NUMERIC|DECIMAL)\(\s*(?:PRECISION\s*=\s*)?(\d+)\s*(?:,\s*(?:SCALE\s*=\s*)?(\d+)\s*)?\)",
+                        re.IGNORECASE)
+
+
+def _too_many_digits(type_text: str, number: str, shown: str) -> str | None:
+    """Why a number does not fit NUMERIC(p, s): more than p - s digits before
+    the point (PostgreSQL fails each insert that takes the default, MySQL
+    refuses the column). Digits after the point beyond s are rounded."""
+    m = _PRECISION.search(type_text)
+    if m is None or not re.fullmatch(r"[+-]?\d+(?:\.\d*)?|[+-]?\.\d+", number):
+        return None
+    precision, scale = int(m.group(1)), int(m.group(2) or 0)
+    if scale > precision:
+        return None
+    whole = number.lstrip("+-").split(".")[0].lstrip("0")
+    if len(whole) <= precision - scale:
+        return None
+    return (f"{shown} has {len(whole)} digit{'s' if len(whole) != 1 else ''} before the decimal point, and the "
+            f"column holds {precision - scale} (precision {precision}, scale {scale})")
 
 
 @lru_cache(maxsize=8192)
@@ -462,7 +494,7 @@ def misfit(type_text: str, sql: str | None, dialect: str) -> str | None:
         if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", v) and v.lower() not in (
                 "nan", "infinity", "-infinity"):
             return f"'{value}' is not a number"
-        return None
+        return _too_many_digits(type_text, v, f"'{value}'" if quoted else value)
     if family == "uuid":
         digits = v.removeprefix("{").removesuffix("}").replace("-", "")
         if not re.fullmatch(r"[0-9a-fA-F]{32}", digits):
@@ -479,9 +511,19 @@ def misfit(type_text: str, sql: str | None, dialect: str) -> str | None:
             return None  # a special input PostgreSQL accepts ('now' is MA105's concern)
         if dialect in ("mysql", "mariadb") and re.fullmatch(r"0000-00-00(?: 00:00:00)?", v):
             return None
-        if parse_timestamp(v) is None and not (family == "temporal" and re.fullmatch(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?", v)):
+        clock = re.fullmatch(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?", v) if family == "temporal" else None
+        if clock is not None:
+            hours, minutes, seconds = (int(g or 0) for g in clock.groups())
+            # MySQL's TIME is a duration (up to 838:59:59); elsewhere a time of day
+            if minutes > 59 or seconds > 60 or (dialect not in ("mysql", "mariadb") and (
+                    hours > 24 or (hours == 24 and (minutes or seconds)))):
+                return f"'{value}' is not a time of day"
+            return None
+        if parse_timestamp(v) is None:
             return f"'{value}' is not a {'date' if family == 'date' else 'date/time'}"
         return None
     if family == "string" and length is not None and len(value) > length:
-        return f"'{value}' is {len(value)} characters, longer than the column's {length}"
+        why = f"'{value}' is {len(value)} characters, longer than the column's {length}"
+        # SQLite ignores the length: the schema is wrong for any other database
+        return why + (" (SQLite stores it whole; PostgreSQL and MySQL refuse it)" if dialect == "sqlite" else "")
     return None

@@ -50,6 +50,7 @@ COMMON = [
     ("sa.DateTime", '"2020-01-01 00:00:00"', '"2020-01-02 00:00:00"'),
     ("sa.Date", '"2020-01-01"', '"2020-01-02"'),
     ("sa.Time", '"12:00:00"', '"13:00:00"'),
+    ("sa.Date", "sa.func.current_date()", '"2020-01-01"'),
     ('sa.Enum("a", "b", name="matrix_enum")', '"a"', '"b"'),
     ("sa.String(10)", 'sa.literal_column("\'lit\'")', "sa.literal_column(\"'lot'\")"),
 ]
@@ -61,6 +62,7 @@ POSTGRESQL = [
     ("sa.DateTime(timezone=True)", 'sa.text("transaction_timestamp()")', 'sa.text("statement_timestamp()")'),
     ("postgresql.JSONB", '"{}"', '\'{"a": 1}\''),
     ("postgresql.ARRAY(sa.Text)", '"{}"', '"{a}"'),
+    ("postgresql.ARRAY(sa.Integer)", '"{}"', '"{1,2}"'),
     ("sa.String(20)", "sa.text(\"'x'::character varying\")", '"y"'),
 ]
 MARIADB = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import Project
 
 HEADER = """\
@@ -251,6 +252,45 @@ class Product(Base):
     assert messages["products.double"].startswith(
         "products.double: the model's server default is GENERATED ALWAYS AS (qty * 2), but the migrations create "
         "the column without one")
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite", "mysql"])
+def test_ma201_ansi_functions_in_a_migration_are_spelled_as_sqlalchemy_does(project: Project, dialect: str) -> None:
+    """`sa.func.current_date()` renders CURRENT_DATE (no parentheses), in a
+    model and in a migration alike; a different function is still drift."""
+    project.models(HEADER + """
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day = sa.Column(sa.Date, server_default=sa.func.current_date())
+    at = sa.Column(sa.Time, server_default=sa.func.CURRENT_TIME())
+    stamp = sa.Column(sa.DateTime, server_default=sa.func.localtimestamp())
+    who = sa.Column(sa.String(50), server_default=sa.func.current_user())
+    other = sa.Column(sa.Date, server_default=sa.func.current_date())
+""")
+    project.revision("a1", None, """
+        op.create_table('products',
+            sa.Column('id', sa.Integer(), nullable=False),
+            sa.Column('day', sa.Date(), server_default=sa.text('CURRENT_DATE')),
+            sa.Column('at', sa.Time()),
+            sa.Column('stamp', sa.DateTime()),
+            sa.Column('who', sa.String(50), server_default=sa.func.current_user()),
+            sa.Column('other', sa.Date()),
+            sa.PrimaryKeyConstraint('id'))
+    """)
+    project.revision("a2", "a1", """
+        op.alter_column('products', 'day', server_default=sa.func.current_date())
+        op.alter_column('products', 'at', server_default=sa.func.current_time())
+        op.alter_column('products', 'stamp', server_default=sa.func.LOCALTIMESTAMP())
+        op.alter_column('products', 'other', server_default=sa.func.current_timestamp())
+    """)
+    result = project.audit(select=["MA201"], dialect=dialect)
+    m = "app/models.py"
+    assert [(f.object, f.location.path.name, f.location.line) for f in result.findings] == [
+        ("products.other", "models.py", project.line_of(m, "other = "))]
+    assert result.findings[0].message == (
+        "products.other: the model's server default is CURRENT_DATE, but the migrations leave CURRENT_TIMESTAMP "
+        f"(migrations/versions/a2.py:{project.line_of('migrations/versions/a2.py', 'other')})")
 
 
 def test_ma201_later_migration_fixes_drift(project: Project) -> None:

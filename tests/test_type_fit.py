@@ -77,6 +77,64 @@ class Job(Base):
     assert project.findings(select=["MA205"], dialect="postgresql") == []
 
 
+def test_ma205_numbers_past_the_precision_and_times_past_the_clock(project: Project) -> None:
+    project.models(HEADER + """
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    rate = sa.Column(sa.Numeric(4, 2), server_default="123.45")
+    at = sa.Column(sa.Time, server_default="25:99")
+""")
+    project.revision("a1", None, """
+op.create_table("jobs", sa.Column("id", sa.Integer, primary_key=True))
+op.add_column("jobs", sa.Column("cap", sa.Numeric(precision=4, scale=2), server_default=sa.text("100")))
+""")
+    result = project.audit(select=["MA205"], dialect="postgresql")
+    assert [(f.object, f.location.path.name, f.location.line, f.message) for f in result.findings] == [
+        ("jobs.rate", "models.py", project.line_of(M, "rate ="),
+         "jobs.rate: the model's server default \"123.45\" does not fit NUMERIC(4, 2) on PostgreSQL: '123.45' has 3 "
+         "digits before the decimal point, and the column holds 2 (precision 4, scale 2)"),
+        ("jobs.at", "models.py", project.line_of(M, "at ="),
+         "jobs.at: the model's server default \"25:99\" does not fit TIME WITHOUT TIME ZONE on PostgreSQL: '25:99' "
+         "is not a time of day"),
+        ("jobs.cap", "a1.py", project.line_of("migrations/versions/a1.py", "cap"),
+         "jobs.cap: migration a1's server default sa.text(\"100\") does not fit Numeric(precision=4, scale=2) on "
+         "PostgreSQL: 100 has 3 digits before the decimal point, and the column holds 2 (precision 4, scale 2)"),
+    ]
+
+
+def test_ma205_near_misses_of_precision_clock_and_arrays_stay_silent(project: Project) -> None:
+    project.models(HEADER + """
+from sqlalchemy.dialects import postgresql
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    rate = sa.Column(sa.Numeric(4, 2), server_default="-12.345")  # rounded: more digits after the point
+    big = sa.Column(sa.Numeric(10), server_default="1234567890")
+    whole = sa.Column(sa.Numeric(4, 2), server_default="0012.5")
+    at = sa.Column(sa.Time, server_default="24:00:00")
+    leap = sa.Column(sa.Time, server_default="23:59:60")
+    ids = sa.Column(postgresql.ARRAY(sa.Integer), server_default="{}")
+    more = sa.Column(postgresql.ARRAY(sa.Integer), server_default="{1,2}")
+""")
+    assert project.findings(select=["MA205"], dialect="postgresql") == []
+
+
+def test_ma205_time_past_24_hours_is_a_duration_on_mysql(project: Project) -> None:
+    project.models(HEADER + """
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    span = sa.Column(sa.Time, server_default="25:00:00")
+    bad = sa.Column(sa.Time, server_default="25:61:00")
+""")
+    result = project.audit(select=["MA205"], dialect="mysql")
+    assert [(f.object, f.message.split(": ", 2)[-1]) for f in result.findings] == [
+        ("jobs.bad", "'25:61:00' is not a time of day")]
+
+
 def test_ma205_booleans_on_mysql(project: Project) -> None:
     project.models(HEADER + """
 class Job(Base):

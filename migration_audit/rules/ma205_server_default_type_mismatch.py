@@ -22,11 +22,13 @@ class ServerDefaultTypeMismatch(Rule):
     ## What it does
     Checks each literal server default, in the models and in every migration
     that sets one, against the column's type on the target dialect: an
-    integer or numeric column needs a number, a UUID column a UUID, a JSON
-    column valid JSON, a date/time column a date or timestamp, a boolean a
-    boolean (PostgreSQL refuses a bare `0`/`1`; MySQL stores booleans as
-    integers), and a string must fit the column's length. Expressions
-    (`func.now()`, `text("gen_random_uuid()")`) are not checked.
+    integer or numeric column needs a number (with no more digits before the
+    point than `NUMERIC(p, s)` holds), a UUID column a UUID, a JSON column
+    valid JSON, a date/time column a date, a timestamp or a time of day, a
+    boolean a boolean (PostgreSQL refuses a bare `0`/`1`; MySQL stores
+    booleans as integers), and a string must fit the column's length.
+    Expressions (`func.now()`, `text("gen_random_uuid()")`) and arrays are
+    not checked.
 
     ## Why is this bad?
     The migration fails when it creates or alters the table (`invalid input
