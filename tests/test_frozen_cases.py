@@ -306,8 +306,8 @@ def test_indirection_is_named(project: Project) -> None:
     case = Case("x", t("x1", "created = Column(sa.DateTime, default=NOW)\ntoken = Column(String, default=fresh_token())"))
     _build(project, case)
     messages = [f.message for f in project.audit(select=["MA103"]).findings]
-    assert messages[0].startswith("x1.created: default=NOW calls datetime.datetime.now() (through NOW (models.py:")
-    assert "calls secrets.token_urlsafe(16) (through fresh_token() (helpers.py:4))" in messages[1]
+    assert messages[0].startswith("x1.created: default=NOW calls datetime.datetime.now() (through NOW (app/models.py:")
+    assert "calls secrets.token_urlsafe(16) (through fresh_token() (app/helpers.py:4))" in messages[1]
 
 
 def test_sqlmodel_fields(project: Project) -> None:

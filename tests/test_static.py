@@ -320,7 +320,7 @@ def test_annotated_aliases_with_mapped_column_are_read_where_they_are_written(
                                for f in report["findings"]]))
     assert results[0] == results[1] == (1, [
         ("MA101", "accounts.id", "app/models.py", line, column,
-         "accounts.id (primary key): default=DEFAULT_ID calls uuid.uuid4() (through DEFAULT_ID (models.py:8)) "
+         "accounts.id (primary key): default=DEFAULT_ID calls uuid.uuid4() (through DEFAULT_ID (app/models.py:8)) "
          "once, when the model is defined, so every row gets the same id; the second insert in a process fails "
          "with a duplicate key"),
     ])
@@ -415,3 +415,94 @@ def test_config_import_models_false_refuses_what_runs_project_code(project: Proj
     assert main(["probe", str(project.root)]) == 2
     assert capsys.readouterr().err == expected.format(what="the probe")
     assert not marker.exists()
+
+
+AGREEING_CONSTANTS = """\
+import uuid
+from datetime import datetime
+
+SYS_ID = str(uuid.uuid4())
+STAMP = datetime.now()
+"""
+
+AGREEING_MODELS = """\
+import sqlalchemy as sa
+from sqlalchemy import String as S, func as f, text as t, true as T
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.orm import DeclarativeBase
+
+from .consts import STAMP, SYS_ID
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Extra(Base):
+    __tablename__ = "extra"
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(S(3), server_default="abcdef")
+    v = sa.Column(pg.VARCHAR(3), server_default="abcd")
+    at = sa.Column(sa.DateTime, server_default=f.now())
+    ok = sa.Column(sa.Boolean, server_default=T())
+    raw = sa.Column(sa.String(10), server_default=t("'x'"))
+    j = sa.Column(sa.JSON().with_variant(pg.JSONB(), "postgresql"), server_default="{oops")
+    n = sa.Column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), server_default="abc")
+    sys_id = sa.Column(sa.String(36), default=SYS_ID, unique=True)
+    stamp = sa.Column(sa.DateTime, default=STAMP)
+    # near misses: right values through the same spellings
+    code_ok = sa.Column(S(3), server_default="abc")
+    n_ok = sa.Column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), server_default="12")
+"""
+
+AGREEING_REVISION = """
+    op.create_table('extra',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('code', sa.String(3), server_default='abcdef'),
+        sa.Column('v', sa.VARCHAR(3), server_default='abcd'),
+        sa.Column('at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)')),
+        sa.Column('ok', sa.Boolean(), server_default=sa.text('1')),
+        sa.Column('raw', sa.String(10), server_default=sa.text("'x'")),
+        sa.Column('j', sa.JSON(), server_default='{oops'),
+        sa.Column('n', sa.BigInteger(), server_default='abc'),
+        sa.Column('sys_id', sa.String(36)),
+        sa.Column('stamp', sa.DateTime()),
+        sa.Column('code_ok', sa.String(3), server_default='abc'),
+        sa.Column('n_ok', sa.BigInteger(), server_default='12'),
+        sa.PrimaryKeyConstraint('id'), sa.UniqueConstraint('sys_id'))
+"""
+
+
+def test_static_reads_aliased_names_variants_and_relative_imports_as_the_import_does(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """`from sqlalchemy import String as S`, a module imported as `pg`,
+    `.with_variant(...)` and a constant imported relatively (`from .consts
+    import SYS_ID`) are SQLAlchemy's own and the project's: the same findings
+    at the same places in both modes, and no MA008."""
+    project.models(AGREEING_CONSTANTS, "app/consts.py")
+    project.models(AGREEING_MODELS)
+    project.revision("a1", None, AGREEING_REVISION)
+    m = "app/models.py"
+    found = []
+    for extra in ([], ["--static"]):
+        main(["check", str(project.root), "--format", "json", "--no-cache", "--select", "MA0,MA1,MA2", *extra])
+        found.append([(f["code"], f["object"], f["path"], f["line"], f["column"], f["message"])
+                      for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] != "MA106"])
+    codes = [(code, obj, path, line) for code, obj, path, line, _, _ in found[1]]
+    assert codes == [
+        ("MA205", "extra.code", m, project.line_of(m, "code =")),
+        ("MA205", "extra.v", m, project.line_of(m, "v =")),
+        ("MA205", "extra.j", m, project.line_of(m, "j =")),
+        ("MA205", "extra.n", m, project.line_of(m, "n =")),
+        ("MA101", "extra.sys_id", m, project.line_of(m, "sys_id =")),
+        ("MA103", "extra.stamp", m, project.line_of(m, "stamp =")),
+        ("MA205", "extra.code", "migrations/versions/a1.py", project.line_of("migrations/versions/a1.py", "'code'")),
+        ("MA205", "extra.v", "migrations/versions/a1.py", project.line_of("migrations/versions/a1.py", "'v'")),
+        ("MA205", "extra.j", "migrations/versions/a1.py", project.line_of("migrations/versions/a1.py", "'j'")),
+        ("MA205", "extra.n", "migrations/versions/a1.py", project.line_of("migrations/versions/a1.py", "'n'")),
+    ]
+    messages = {(code, path): message for code, obj, path, _, _, message in found[1] if obj in (
+        "extra.n", "extra.sys_id")}
+    assert messages[("MA205", m)].startswith('extra.n: the model\'s server default "abc" does not fit INTEGER on SQLite')
+    assert "calls uuid.uuid4() (through SYS_ID (app/consts.py:4))" in messages[("MA101", m)]
+    assert found[0] == found[1]

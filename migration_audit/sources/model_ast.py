@@ -83,6 +83,8 @@ _SAFE_CALLS = {
     "text", "literal", "literal_column", "true", "false", "null", "cast", "FetchedValue", "DefaultClause",
     "Identity", "Computed", "Sequence", "ForeignKey", "UniqueConstraint", "Index", "PrimaryKeyConstraint",
 }
+# methods of a type that return a type, run on what SQLAlchemy built
+_TYPE_METHODS = {"with_variant", "evaluates_none"}
 _NOT_COLUMNS = {"relationship", "Relationship", "synonym", "association_proxy", "composite", "query_expression",
                 "hybrid_property", "backref", "dynamic_loader", "declared_attr"}
 _HOW = ("run without --static (import-models = true) to read it from the imported models, or write it as "
@@ -409,6 +411,8 @@ class StaticModels:
             return issubclass(obj, TypeEngine) or obj.__name__ in _SAFE_CALLS
         if isinstance(obj, _FunctionGenerator):
             return True
+        if isinstance(getattr(obj, "__self__", None), TypeEngine):
+            return getattr(obj, "__name__", None) in _TYPE_METHODS
         return getattr(obj, "__name__", None) in _SAFE_CALLS and (
             getattr(obj, "__module__", "") or "").startswith("sqlalchemy")
 
@@ -450,6 +454,12 @@ class StaticModels:
 
     def _name_value(self, unit: _Unit, node: ast.Name | ast.Attribute, depth: int) -> object:
         qualified = unit.imports.qualify(node)
+        if qualified is None and isinstance(node, ast.Attribute) and node.attr in _TYPE_METHODS:
+            # `sa.JSON().with_variant(JSONB(), "postgresql")`: a method of a type SQLAlchemy built
+            from sqlalchemy.types import TypeEngine
+
+            owner = self.sa_value(unit, node.value, depth + 1)
+            return getattr(owner, node.attr) if isinstance(owner, TypeEngine) else _NO
         if qualified and qualified.split(".")[0] in _LIBRARIES:
             return self._library_object(qualified)
         if isinstance(node, ast.Name) and node.id not in unit.defs and "sqlalchemy" in unit.star:

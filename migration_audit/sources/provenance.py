@@ -82,6 +82,7 @@ class ModuleIndex:
 
     def __init__(self, search: list[Path]) -> None:
         self.search = search
+        self._roots: list[Path] | None = None
         self._by_path: dict[Path, _Module | None] = {}
 
     def module(self, path: Path, src: SourceFile | None = None, imports: Imports | None = None) -> _Module | None:
@@ -97,6 +98,29 @@ class ModuleIndex:
                 return None
         self._by_path[path] = _Module(src, self, imports)
         return self._by_path[path]
+
+    def _within(self, path: Path) -> tuple[str, ...] | None:
+        """``path``'s parts below the search root that holds it."""
+        if self._roots is None:
+            self._roots = [base.resolve() for base in self.search]
+        resolved = path.resolve()
+        for root in self._roots:
+            if resolved.is_relative_to(root):
+                return resolved.relative_to(root).parts
+        return None
+
+    def package_of(self, path: Path) -> str | None:
+        """The package a module file is in (the package itself for an
+        ``__init__.py``): what its relative imports start from."""
+        parts = self._within(path)
+        if not parts or not all(p.isidentifier() for p in parts[:-1]):
+            return None
+        return ".".join(parts[:-1])
+
+    def shown(self, path: Path) -> str:
+        """``app/consts.py``: the file as messages name it."""
+        parts = self._within(path)
+        return "/".join(parts) if parts else path.name
 
     def module_named(self, dotted: str) -> _Module | None:
         path = module_file(dotted, self.search)
@@ -125,7 +149,7 @@ class _Module:
         # keep every migration's syntax tree alive until the cyclic GC runs
         # (it is paused during the audit).
         self._index = weakref.ref(index)
-        self.imports = imports if imports is not None else Imports.of(src.tree)
+        self.imports = imports if imports is not None else Imports.of(src.tree, index.package_of(src.path))
         self.constants: dict[str, ast.expr] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.classes: dict[str, dict[str, ast.expr]] = {}  # class name → its body's assignments
@@ -290,7 +314,7 @@ class _Module:
         return Provenance("callable")
 
     def _rel(self) -> str:
-        return self.src.path.name
+        return self._index_().shown(self.src.path)
 
     def _call(self, node: ast.Call, depth: int) -> Provenance:
         func = node.func

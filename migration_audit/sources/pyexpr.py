@@ -331,12 +331,28 @@ def unalias_sqlalchemy(tree: ast.Module) -> None:
     names, so every use of ``C`` is renamed ``Column`` in the tree it reads
     (messages quote the source text, which keeps ``C``)."""
     renames: dict[str, str] = {}
+    aliases: list[ast.alias] = []
+    bound: set[str] = set()  # names other imports bind
     for node in _statements(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
-                and node.module.split(".")[0] in _ALIASED_FROM:
-            for alias in node.names:
-                if alias.asname and alias.asname != alias.name and alias.name != "*":
-                    renames[alias.asname] = alias.name
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        ours = isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+            and node.module.split(".")[0] in _ALIASED_FROM
+        for alias in node.names:
+            if ours and alias.asname and alias.asname != alias.name and alias.name != "*":
+                renames[alias.asname] = alias.name
+                aliases.append(alias)
+            else:
+                bound.add(alias.asname or alias.name.split(".")[0])
+    if not renames:
+        return
+    for alias in aliases:
+        if alias.name in bound:  # `String` means something else here too: keep the alias
+            del renames[alias.asname]  # type: ignore[arg-type]
+        else:
+            # the import binds the name the uses now read, so that they
+            # resolve to SQLAlchemy's object (Imports, the static reader)
+            alias.asname = None
     if not renames:
         return
     for node in ast.walk(tree):
