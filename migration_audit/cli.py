@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from migration_audit import __version__
 from migration_audit.config import Overrides, UsageError
@@ -32,6 +32,11 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # `--stati` is no `--static`: a typo in a CI script must fail, not guess
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # argparse exits 2 as well; keep the one-line form
         self.print_usage(sys.stderr)
         print(f"migration-audit: error: {message}", file=sys.stderr)

@@ -434,11 +434,11 @@ def load_project(path: Path, overrides: Overrides) -> Project:
         if folder not in project.sys_paths and str(folder) not in sys.path:
             project.sys_paths.append(folder)
 
-    chosen = overrides.dialect or str(tool_audit.get("dialect") or "")
+    chosen = (overrides.dialect or str(tool_audit.get("dialect") or "")).lower()
     if chosen:
         if _dialect_of(f"{chosen}://") is None:
             raise UsageError(
-                f"unknown dialect {chosen!r}; use a SQLAlchemy dialect name such as postgresql, mysql, sqlite"
+                f"unknown dialect {chosen!r}; use a SQLAlchemy dialect name such as postgresql, mysql, mariadb, sqlite"
             )
         project.dialect = chosen.split("+")[0]
     else:

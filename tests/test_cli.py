@@ -76,6 +76,22 @@ def test_bad_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize("flag", ["--stati", "--form=json", "--no-cach"])
+def test_abbreviated_flags_are_refused(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A typo in a CI script fails instead of being taken for another flag."""
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(INCIDENT), flag])
+    assert exc.value.code == 2
+    assert f"unrecognized arguments: {flag}" in capsys.readouterr().err
+
+
+def test_dialect_names_are_read_in_any_case(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(INCIDENT), "--dialect", "PostgreSQL", "--format", "json"]) == 1
+    assert [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["MA101"]
+    assert main(["check", str(INCIDENT), "--dialect", "postgres-ish"]) == 2
+    assert "unknown dialect 'postgres-ish'" in capsys.readouterr().err
+
+
 def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     out = capsys.readouterr().out.splitlines()
