@@ -465,17 +465,48 @@ def _too_many_digits(type_text: str, number: str, shown: str) -> str | None:
             f"column holds {precision - scale} (precision {precision}, scale {scale})")
 
 
+@lru_cache(maxsize=1024)
+def enum_values(type_text: str) -> tuple[str, ...] | None:
+    """The values of an enum type as spelled: ``sa.Enum('a', 'b', name='ab')``
+    in a migration, ``ENUM('a','b')`` as MySQL compiles it; None for any other
+    type, or values that are not string literals (``Enum(Status)``)."""
+    if "enum(" not in type_text.lower():
+        return None
+    import ast
+
+    try:
+        node = ast.parse(type_text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    func = node.func if isinstance(node, ast.Call) else None
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name.lower() != "enum" or not node.args:  # type: ignore[union-attr]
+        return None
+    values = [a.value for a in node.args if isinstance(a, ast.Constant)]  # type: ignore[union-attr]
+    if len(values) != len(node.args) or not all(isinstance(v, str) for v in values):  # type: ignore[union-attr]
+        return None
+    return tuple(values)
+
+
 @lru_cache(maxsize=8192)
-def misfit(type_text: str, sql: str | None, dialect: str) -> str | None:
+def misfit(type_text: str, sql: str | None, dialect: str, choices: tuple[str, ...] | None = None) -> str | None:
     """Why the literal server default ``sql`` cannot be stored in a column of
     ``type_text`` on ``dialect``, or None when it fits (or is an expression,
-    or the type is one migration-audit does not check)."""
+    or the type is one migration-audit does not check). ``choices``: the
+    values of an enum column, when its type text does not spell them."""
     import json
 
     lit = literal_of(sql)
     if lit is None:
         return None
     value, quoted = lit
+    choices = choices or enum_values(type_text)
+    if choices:
+        if quoted and value not in choices:
+            shown = ", ".join("'" + c.replace("'", "''") + "'" for c in choices[:8])
+            more = f" and {len(choices) - 8} more" if len(choices) > 8 else ""
+            return f"'{value}' is not one of the enum's values ({shown}{more})"
+        return None
     family, length = type_family(type_text)
     v = value.strip()
     if family == "boolean":

@@ -134,6 +134,9 @@ class ColumnFact:
     # The class attribute that maps the column, when it differs from its name
     # (``legacy = Column("legacy_col", ...)``); for messages.
     attribute: str | None = None
+    # The values an Enum column takes (a model's; a migration's type text
+    # spells them), which a compiled type such as PostgreSQL's does not show.
+    choices: tuple[str, ...] | None = None
 
     def copy(self) -> ColumnFact:
         """A shallow copy (the replay copies every column it is given, and

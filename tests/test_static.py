@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from conftest import ENV_PY, FIXTURES, Project
 
@@ -506,3 +507,121 @@ def test_static_reads_aliased_names_variants_and_relative_imports_as_the_import_
     assert messages[("MA205", m)].startswith('extra.n: the model\'s server default "abc" does not fit INTEGER on SQLite')
     assert "calls uuid.uuid4() (through SYS_ID (app/consts.py:4))" in messages[("MA101", m)]
     assert found[0] == found[1]
+
+
+ENUM_AND_ALIAS_MODELS = """\
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.coltypes import short
+
+
+class Color(str, enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+    def label(self) -> str:
+        return self.value.title()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nick: Mapped[short] = mapped_column(server_default="abcd")
+    color: Mapped[Color] = mapped_column(server_default="purple")
+    # near misses: a default that fits the alias's type, a member's name
+    nick_ok: Mapped[short] = mapped_column(server_default="abc")
+    color_ok: Mapped[Color] = mapped_column(server_default="GREEN")
+"""
+
+
+@pytest.mark.parametrize(("dialect", "nick_type", "color_type"), [
+    ("sqlite", "VARCHAR(3)", "VARCHAR(5) on SQLite"), ("mysql", "VARCHAR(3)", "ENUM('RED','GREEN') on MySQL"),
+    ("postgresql", "VARCHAR(3)", "color on PostgreSQL")])
+def test_static_reads_enum_annotations_and_overrides_of_another_modules_alias(
+        project: Project, capsys: pytest.CaptureFixture[str], dialect: str, nick_type: str, color_type: str) -> None:
+    """`Mapped[Color]` with `class Color(str, enum.Enum)` is SQLAlchemy's
+    Enum(Color); `Mapped[short] = mapped_column(server_default=...)` with
+    `short` an Annotated alias of another module takes the alias's type and
+    its own default. Both modes read the same types and report the same."""
+    project.models('from typing import Annotated\n\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import '
+                   'mapped_column\n\nshort = Annotated[str, mapped_column(sa.String(3))]\n', "app/coltypes.py")
+    project.models(ENUM_AND_ALIAS_MODELS)
+    m = "app/models.py"
+    found = []
+    for extra in ([], ["--static"]):
+        main(["check", str(project.root), "--format", "json", "--no-cache", "--dialect", dialect, "--select",
+              "MA0,MA205", *extra])
+        found.append([(f["code"], f["object"], f["path"], f["line"], f["column"], f["message"])
+                      for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] != "MA020"])
+    assert found[0] == found[1]
+    assert [(code, obj, path, line) for code, obj, path, line, _, _ in found[1]] == [
+        ("MA205", "items.nick", m, project.line_of(m, "nick:")),
+        ("MA205", "items.color", m, project.line_of(m, "color:"))]
+    assert f"does not fit {nick_type}" in found[1][0][5]
+    assert found[1][1][5].endswith(f"does not fit {color_type}: 'purple' is not one of the enum's values "
+                                   "('RED', 'GREEN')")
+
+
+HEADER_STATIC = """\
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+SQL = "1 + 1"
+
+
+class Base(DeclarativeBase):
+    pass
+"""
+
+REFUSED_SERVER_DEFAULTS = [
+    ("123", "not a number", 'write `server_default="123"`'),
+    ("True", "not a bool", "write `server_default=sa.true()`"),
+    ('b"x"', "not bytes", 'write a string or SQL (`sa.text("...")`, `sa.func.now()`)'),
+    ("sa.func.now", "not a function left uncalled", "call it: `server_default=sa.func.now()`"),
+    ("sa.text(42)", "text() takes one string", 'write `server_default=sa.text("...")` with the SQL as one string'),
+    ("sa.text()", "text() takes one string", 'write `server_default=sa.text("...")` with the SQL as one string'),
+    ('sa.text("now()", "x")', "text() takes one string",
+     'write `server_default=sa.text("...")` with the SQL as one string'),
+]
+
+
+@pytest.mark.parametrize(("spelled", "why", "instead"), REFUSED_SERVER_DEFAULTS)
+def test_static_reports_server_defaults_sqlalchemy_refuses(project: Project, spelled: str, why: str,
+                                                           instead: str) -> None:
+    """An import of these models fails (MA002 at the import); --static says
+    so at the argument, and reads the rest of the models."""
+    with pytest.raises((TypeError, sa.exc.ArgumentError)):
+        eval(f"sa.Column(sa.Integer, server_default={spelled})", {"sa": sa})
+    project.models(HEADER_STATIC + f"""
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    bad = sa.Column(sa.Integer, server_default={spelled})
+    # near misses
+    text_ok = sa.Column(sa.Integer, server_default=sa.text("1"))
+    computed = sa.Column(sa.Integer, server_default=sa.text(SQL))
+    number = sa.Column(sa.Integer, server_default="123")
+    other = sa.Column(sa.Integer, server_default=sa.true())
+""")
+    result = project.audit(select=["MA0"], import_models=False, models_load=False)
+    m = "app/models.py"
+    line = project.line_of(m, "bad =")
+    column = (project.root / m).read_text().splitlines()[line - 1].index(spelled) + 1
+    takes = 'it takes a string or SQL (`sa.text("...")`, `sa.func.now()`), ' if why.startswith("not") else ""
+    assert [(d.code, d.object, d.location.line, d.location.column, d.message, d.help)
+            for d in result.facts.diagnostics if d.code == "MA002"] == [
+        ("MA002", "Job.bad", line, column,
+         f"Job.bad: server_default={spelled} is refused by SQLAlchemy when the model is defined ({takes}{why}), "
+         "so importing the models fails", instead)]
+    columns = result.facts.models.tables["jobs"].columns
+    assert sorted(columns) == ["bad", "computed", "id", "number", "other", "text_ok"]
+    assert columns["bad"].server_default is None
+    assert [columns[c].server_default.sql for c in ("text_ok", "computed", "number", "other")] == [
+        "1", "1 + 1", "'123'", "1"]

@@ -3,6 +3,7 @@ PostgreSQL's 'now' input as a date/time default (MA105)."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import Project
 
 from migration_audit.findings import Severity
@@ -133,6 +134,45 @@ class Job(Base):
     result = project.audit(select=["MA205"], dialect="mysql")
     assert [(f.object, f.message.split(": ", 2)[-1]) for f in result.findings] == [
         ("jobs.bad", "'25:61:00' is not a time of day")]
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
+def test_ma205_enum_default_that_is_not_a_value(project: Project, dialect: str) -> None:
+    """PostgreSQL refuses the column (invalid input value for enum), MySQL
+    and MariaDB too (Invalid default value); the compiled type of a model
+    (`ab` on PostgreSQL) does not show the values, the fact carries them."""
+    project.models(HEADER + """
+import enum
+
+
+class Color(str, enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    id = sa.Column(sa.Integer, primary_key=True)
+    state = sa.Column(sa.Enum("a", "b", name="ab"), server_default="c")
+    color = sa.Column(sa.Enum(Color), server_default="red")
+    # near misses: a value, and a member's name (what SQLAlchemy stores)
+    state_ok = sa.Column(sa.Enum("a", "b", name="ab"), server_default="b")
+    color_ok = sa.Column(sa.Enum(Color), server_default="RED")
+""")
+    project.revision("a1", None, """
+op.create_table("jobs", sa.Column("id", sa.Integer, primary_key=True))
+op.add_column("jobs", sa.Column("kind", sa.Enum("x", "y", name="kinds"), server_default="z"))
+op.add_column("jobs", sa.Column("kind_ok", sa.Enum("x", "y", name="kinds"), server_default="y"))
+""")
+    result = project.audit(select=["MA205"], dialect=dialect)
+    assert [(f.object, f.location.path.name, f.location.line, f.message.split(": ", 2)[-1])
+            for f in result.findings] == [
+        ("jobs.state", "models.py", project.line_of(M, "state ="), "'c' is not one of the enum's values ('a', 'b')"),
+        ("jobs.color", "models.py", project.line_of(M, "color ="),
+         "'red' is not one of the enum's values ('RED', 'GREEN')"),
+        ("jobs.kind", "a1.py", project.line_of("migrations/versions/a1.py", '"kind"'),
+         "'z' is not one of the enum's values ('x', 'y')"),
+    ]
 
 
 def test_ma205_booleans_on_mysql(project: Project) -> None:

@@ -58,7 +58,7 @@ class ServerDefaultTypeMismatch(Rule):
         if facts.models is not None:
             for table in facts.models.tables.values():
                 for col in table.columns.values():
-                    reason = misfit(col.type, _literal(col.server_default), dialect)
+                    reason = misfit(col.type, _literal(col.server_default), dialect, col.choices)
                     if reason is not None and col.server_default is not None:
                         yield self._finding(f"{table.key}.{col.name}", "the model's", col.server_default, col.type,
                                             reason, dialect, col.server_default.location or col.location)

@@ -57,7 +57,7 @@ from migration_audit.sources.model_source import (
     _server_default,
     _with_provenance,
 )
-from migration_audit.sources.models import _dialect, compile_type, server_sql, server_string
+from migration_audit.sources.models import _dialect, compile_type, enum_choices, server_sql, server_string
 from migration_audit.sources.provenance import ModuleIndex
 from migration_audit.sources.pyexpr import (
     Imports,
@@ -83,6 +83,7 @@ _SAFE_CALLS = {
     "text", "literal", "literal_column", "true", "false", "null", "cast", "FetchedValue", "DefaultClause",
     "Identity", "Computed", "Sequence", "ForeignKey", "UniqueConstraint", "Index", "PrimaryKeyConstraint",
 }
+_ENUM_BASES = {"enum.Enum", "enum.StrEnum", "enum.IntEnum"}
 # methods of a type that return a type, run on what SQLAlchemy built
 _TYPE_METHODS = {"with_variant", "evaluates_none"}
 _NOT_COLUMNS = {"relationship", "Relationship", "synonym", "association_proxy", "composite", "query_expression",
@@ -1070,9 +1071,8 @@ class StaticModels:
                     ast.copy_location(merged, call)
                     return self._column(unit, info, key, merged, merged, alias_type, src.loc(call), info.qualname,
                                         dataclass)
-                self._report(f"{info.qualname}.{key}: the mapped_column() of {src.segment(mapped, 60)}, defined in "
-                             f"{alias_unit.name}, is merged with this attribute's own only when the models are "
-                             "imported; its defaults were not read", src.loc(call), f"{info.qualname}.{key}")
+                return self._merged_alias(unit, info, key, call, alias_unit, alias_type, alias_call, value,
+                                          dataclass)
         if call is None:
             if isinstance(value, ast.AnnAssign):  # annotation only
                 if mapped is not None:
@@ -1102,6 +1102,31 @@ class StaticModels:
                 return None
         return self._column(unit, info, key, inner, call, mapped if _call_name(inner.func) == "mapped_column"
                             else None, src.loc(call), info.qualname, dataclass)
+
+    def _merged_alias(self, unit: _Unit, info: _Class, key: str, call: ast.Call, alias_unit: _Unit,
+                      alias_type: ast.AST, alias_call: ast.Call, value: ast.AST, dataclass: bool) -> _Column | None:
+        """``nick: Mapped[short] = mapped_column(server_default="x")`` with
+        ``short`` an Annotated alias of another module: each call is read in
+        its own module (names mean what they mean there), and what the
+        attribute's call gives wins, as SQLAlchemy merges them."""
+        base = self._column(alias_unit, info, key, alias_call, alias_call, alias_type, unit.src.loc(value),
+                            info.qualname, dataclass)
+        own = self._column(unit, info, key, call, call, None, unit.src.loc(call), info.qualname, dataclass)
+        if base is None or own is None:
+            return own or base
+        given = {kw.arg for kw in call.keywords}
+        typed = "type_" in given or any(self.is_type(unit, a) for a in call.args)
+        fact = base.fact.copy()
+        fact.location = own.fact.location
+        for field, names in (("default", ("default", "insert_default")), ("server_default", ("server_default",)),
+                             ("onupdate", ("onupdate",)), ("server_onupdate", ("server_onupdate",)),
+                             ("nullable", ("nullable",)), ("primary_key", ("primary_key",)),
+                             ("unique", ("unique",))):
+            if given.intersection(names):
+                setattr(fact, field, getattr(own.fact, field))
+        if typed:
+            fact.type, fact.choices = own.fact.type, own.fact.choices
+        return _Column(key, fact, own.foreign_key or base.foreign_key, own.type_known if typed else base.type_known)
 
     def _annotated_alias(self, unit: _Unit, mapped: ast.AST) -> tuple[_Unit, ast.AST, ast.Call] | None:
         """``X`` in ``Mapped[X]`` (or ``Mapped[X | None]``) naming a
@@ -1220,6 +1245,7 @@ class StaticModels:
             location=loc,
             attribute=key if not core and key != col_name else None,
             in_dataclass=dataclass,
+            choices=enum_choices(type_) if type_known else None,
         )
         return _Column(key, fact, foreign_key, type_known)
 
@@ -1261,11 +1287,52 @@ class StaticModels:
         py = python.get(qualified or "")
         if py is not None:
             return sqltypes._type_map[py], True
+        members = self._enum_members(unit, inner) if inner is not None else None
+        if members is not None:
+            # SQLAlchemy maps an enum.Enum subclass to Enum(cls): its member
+            # names, and the class name in lower case as the type's name
+            return sqltypes.Enum(*members[1], name=members[0].lower()), True
         self._report(f"{obj}: the type for Mapped[{ast.unparse(mapped)}] cannot be told without importing the "
                      "models; rules that need the type (MA205) skipped it", unit.src.loc(mapped), obj)
         from sqlalchemy.types import NullType
 
         return NullType(), False
+
+    def _enum_members(self, unit: _Unit, node: ast.AST, depth: int = 0) -> tuple[str, list[str]] | None:
+        """``Color`` naming a project ``class Color(enum.Enum)``: (its name,
+        its member names), or None."""
+        target = self.resolve(unit, node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if not isinstance(target, tuple) or not isinstance(target[1], ast.ClassDef) or depth > _MAX_DEPTH:
+            return None
+        owner, cls = target
+        members: list[str] = []
+        enum_base = False
+        for base in cls.bases:
+            qualified = owner.imports.qualify(base)
+            if qualified in _ENUM_BASES:
+                enum_base = True
+            elif qualified in ("str", "int") and qualified not in owner.defs:
+                continue  # `class Color(str, enum.Enum)`: a data type mixed in
+            else:
+                inherited = self._enum_members(owner, base, depth + 1)
+                if inherited is None:
+                    return None  # a mixin or a base that is not an enum: not read
+                if inherited[1]:
+                    return None  # Python refuses to extend an enum with members
+                enum_base = True
+        if not enum_base or cls.keywords or cls.decorator_list:
+            return None
+        for stmt in cls.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+                stmt, ast.AnnAssign) and stmt.value is not None else []
+            for t in targets:
+                if not isinstance(t, ast.Name) or t.id.startswith("_"):
+                    if not isinstance(t, ast.Name):
+                        return None  # `A, B = range(2)`: not read
+                    continue
+                if t.id not in members:
+                    members.append(t.id)
+        return cls.name, members
 
     def _type_annotation_map(self, info: _Class) -> dict[str, Any]:
         for entry in info.mro:
@@ -1379,6 +1446,14 @@ class StaticModels:
             result = _server_default(sd, where, names, self.dialect)
             return _with_provenance(result, where, names) if provenance else result
         loc, source = where.keyword(*names)
+        refused = self._refused_server_default(unit, node, ok, value, obj, names[0])
+        if refused is not None:
+            # what an import stops at (MA002), here at the argument, and the rest is read
+            why, instead = refused
+            self._report(f"{obj_name + ': ' if obj_name else ''}{names[0]}={source} is refused by SQLAlchemy when "
+                         f"the model is defined ({why}), so importing the models fails",
+                         loc or where.location or self.fallback, obj_name, help=instead, code="MA002")
+            return None
         p = where.provenance(*names)
         if p.kind == "per-row":
             result = DefaultValue(DefaultKind.CONSTANT, value=_FROZEN, source=source, location=loc)
@@ -1388,6 +1463,33 @@ class StaticModels:
                          obj_name)
             result = DefaultValue(DefaultKind.OPAQUE, source=source, location=loc)
         return _with_provenance(result, where, names) if provenance else result
+
+    def _refused_server_default(self, unit: _Unit, node: ast.AST, ok: bool, value: object, obj: object,
+                                keyword: str) -> tuple[str, str] | None:
+        """(why SQLAlchemy raises on this ``server_default=``, what to write
+        instead), or None when it takes it (or only running the code tells)."""
+        sql = 'a string or SQL (`sa.text("...")`, `sa.func.now()`)'
+        if ok:
+            # a literal that is not a string: 123, True, b"x"
+            if isinstance(value, str):
+                return None
+            if isinstance(value, bool):
+                return f"it takes {sql}, not a bool", f"write `{keyword}=sa.{str(value).lower()}()`"
+            if isinstance(value, (int, float)):
+                return f"it takes {sql}, not a number", f'write `{keyword}="{value!r}"`'
+            return f"it takes {sql}, not {type(value).__name__}", f"write {sql}"
+        if obj is not _NO:
+            if type(obj).__name__ == "_FunctionGenerator":  # `sa.func.now`: not called
+                return (f"it takes {sql}, not a function left uncalled",
+                        f"call it: `{keyword}={unit.src.segment(node, 60)}()`")
+            return f"it takes {sql}, not {type(obj).__name__}", f"write {sql}"
+        if isinstance(node, ast.Call) and plain.text_name(unit.imports.qualify(node.func)):
+            args = [literal(a) for a in node.args]
+            if len(args) == 1 and not args[0][0]:
+                return None  # text(SOME_NAME): a string the code computes
+            if node.keywords or len(args) != 1 or not isinstance(args[0][1], str):
+                return "text() takes one string", f'write `{keyword}=sa.text("...")` with the SQL as one string'
+        return None
 
     def _plain_sql(self, unit: _Unit, node: ast.AST) -> str | None:
         """The SQL of ``text("...")``, ``func.now()``, ``false()``… as

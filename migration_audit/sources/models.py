@@ -311,6 +311,15 @@ def _type_name(col: Any, dialect: Any) -> str:
     return compile_type(col.type, dialect)
 
 
+def enum_choices(type_: Any) -> tuple[str, ...] | None:
+    """The values of SQLAlchemy's Enum type (and the dialects' ENUM), as
+    stored: member names for an enum class, unless values_callable says."""
+    enums = getattr(type_, "enums", None)
+    if not enums or not type(type_).__module__.startswith("sqlalchemy."):
+        return None
+    return tuple(enums) if all(isinstance(e, str) for e in enums) else None
+
+
 def compile_type(type_: Any, dialect: Any) -> str:
     """A column type as the dialect spells it in DDL (``VARCHAR(20)``)."""
     try:
@@ -521,6 +530,7 @@ def runtime_models(metadatas: list[Any], dialect_name: str, roots: list[Path]) -
                     ColumnFact(
                         name=str(col.name),
                         type=_type_name(col, dialect),
+                        choices=enum_choices(col.type),
                         nullable=bool(col.nullable),
                         primary_key=bool(col.primary_key),
                         unique=bool(col.unique),
