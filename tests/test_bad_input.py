@@ -240,6 +240,16 @@ def test_models_nested_thousands_deep(project: Project, models: str, expected: l
     assert (code, found) == (1, sorted(expected + ["migrations/versions/a1.py:18:94: MA102"]))
 
 
+@pytest.mark.parametrize("static", [False, True])
+def test_models_with_an_unknown_coding_cookie_are_located_at_its_line(project: Project, static: bool,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Python raises a SyntaxError at offset -1 for it; the finding is at 1:1."""
+    project.revision("a1", None, UUID_REV)
+    project.models("# -*- coding: klingon -*-\nimport sqlalchemy as sa\n")
+    code, found, _ = _check(project, capsys, "--select", "MA0,MA102", *(["--static"] if static else []))
+    assert (code, found) == (1, ["app/models.py:1:1: MA002", "migrations/versions/a1.py:18:94: MA102"])
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [

@@ -72,7 +72,8 @@ def _import_location(exc: BaseException, roots: list[Path], fallback: Location) 
         if frame.filename and _under(Path(frame.filename), roots):
             best = Location(Path(frame.filename).resolve(), frame.lineno or 1, (frame.colno or 0) + 1)
     if isinstance(exc, SyntaxError) and exc.filename and _under(Path(exc.filename), roots):
-        best = Location(Path(exc.filename).resolve(), exc.lineno or 1, exc.offset or 1)
+        # a bad coding cookie is a SyntaxError at offset -1
+        best = Location(Path(exc.filename).resolve(), max(exc.lineno or 1, 1), max(exc.offset or 1, 1))
     return best
 
 
