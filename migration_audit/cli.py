@@ -163,6 +163,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     if args.no_cache:
         os.environ["MIGRATION_AUDIT_NO_CACHE"] = "1"
+    if args.dialect is not None and not args.dialect.strip():
+        raise UsageError("--dialect is empty; name a dialect such as postgresql, mysql, mariadb, sqlite")
 
     overrides = Overrides(
         metadata=args.metadata, script_location=args.script_location, dialect=args.dialect, name=args.name,

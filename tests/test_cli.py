@@ -57,6 +57,7 @@ def test_select_and_ignore(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["check", str(INCIDENT), "--select", "MA999"], "unknown rule 'MA999'"),
         (["check", str(INCIDENT), "--ignore", "constant-default-on-kye"], "did you mean constant-default-on-key?"),
+        (["check", str(INCIDENT), "--select", "ma2O5"], "unknown rule 'ma2O5' (did you mean MA205?)"),
         (["check", "/nonexistent/project"], "no such file or directory"),
         (["check", str(FIXTURES)], "no alembic.ini with a script_location"),
         (["explain", "MA1"], "names 7 rules"),
@@ -90,6 +91,8 @@ def test_dialect_names_are_read_in_any_case(capsys: pytest.CaptureFixture[str]) 
     assert [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["MA101"]
     assert main(["check", str(INCIDENT), "--dialect", "postgres-ish"]) == 2
     assert "unknown dialect 'postgres-ish'" in capsys.readouterr().err
+    assert main(["check", str(INCIDENT), "--dialect", ""]) == 2
+    assert "--dialect is empty" in capsys.readouterr().err
 
 
 def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:

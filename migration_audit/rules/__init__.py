@@ -96,7 +96,10 @@ def expand(selector: str) -> list[str]:
     matches = [code for code in RULES if code.startswith(up)] if up.startswith("MA") else []
     if matches or re.fullmatch(r"MA\d{1,2}", up):
         return matches  # a family prefix is valid even while it has no rules (MA3, MA9)
-    close = difflib.get_close_matches(sel, [*RULES, *BY_NAME], n=1)
+    # `ma2O5`: codes in any case, letters that look like digits
+    code = up[:2] + up[2:].translate(str.maketrans("OIL", "011")) if up.startswith("MA") else up
+    close = [code] if code in RULES else difflib.get_close_matches(code, list(RULES), n=1) or \
+        difflib.get_close_matches(sel.lower(), list(BY_NAME), n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     raise UnknownRule(f"unknown rule {selector!r}{hint}; `migration-audit rules` lists them")
 
