@@ -443,6 +443,28 @@ def literal_of(sql: str | None) -> tuple[str, bool] | None:
     return None
 
 
+_CLOCK = re.compile(r"(-?)(\d{1,3}):(\d{2})(?::(\d{2})(\.\d+)?)?(.*)")
+
+
+def _not_a_time(value: str, v: str, dialect: str) -> str | None:
+    """Why a TIME column cannot take ``v``: hours, minutes or seconds out of
+    range in ``hh:mm[:ss]``, or no digits at all. The databases read many
+    more forms (``1200``, ``12:00:00+02``, ``allballs``): those pass."""
+    mysql = dialect in ("mysql", "mariadb")
+    clock = _CLOCK.fullmatch(v)
+    if clock is None:
+        return None if re.search(r"\d", v) else f"'{value}' is not a time of day"
+    sign, hours, minutes, seconds, fraction, _zone = clock.groups()
+    h, m, s = int(hours), int(minutes), int(seconds or 0)
+    frac = bool(fraction and fraction.strip(".0"))
+    if mysql:
+        # TIME is a duration there, -838:59:59 to 838:59:59
+        bad = m > 59 or s > 59 or h > 838
+    else:
+        bad = bool(sign) or m > 59 or s > 60 or (s == 60 and frac) or h > 24 or (h == 24 and (m or s or frac))
+    return f"'{value}' is not a {'time' if mysql else 'time of day'}" if bad else None
+
+
 # NUMERIC(5, 2), DECIMAL(10), sa.Numeric(precision=5, scale=2)
 _PRECISION = re.compile(r"(?:NUMERIC|DECIMAL)\(\s*(?:PRECISION\s*=\s*)?(\d+)\s*(?:,\s*(?:SCALE\s*=\s*)?(\d+)\s*)?\)",
                         re.IGNORECASE)
@@ -451,17 +473,29 @@ _PRECISION = re.compile(r"(?:NUMERIC|DECIMAL)\(\s*(?:PRECISION\s*=\s*)?(\d+)\s*(
 def _too_many_digits(type_text: str, number: str, shown: str) -> str | None:
     """Why a number does not fit NUMERIC(p, s): more than p - s digits before
     the point (PostgreSQL fails each insert that takes the default, MySQL
-    refuses the column). Digits after the point beyond s are rounded."""
+    refuses the column), once rounded to s digits after it, as both do
+    (``99.995`` is ``100.00`` in NUMERIC(4, 2))."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
     m = _PRECISION.search(type_text)
-    if m is None or not re.fullmatch(r"[+-]?\d+(?:\.\d*)?|[+-]?\.\d+", number):
+    if m is None:
         return None
     precision, scale = int(m.group(1)), int(m.group(2) or 0)
-    if scale > precision:
+    if scale > precision or precision > 1000:
         return None
-    whole = number.lstrip("+-").split(".")[0].lstrip("0")
-    if len(whole) <= precision - scale:
+    try:
+        value = Decimal(number)
+        if not value.is_finite() or abs(value.adjusted()) > 1000:
+            return None
+        rounded = abs(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
         return None
-    return (f"{shown} has {len(whole)} digit{'s' if len(whole) != 1 else ''} before the decimal point, and the "
+    digits = len(str(int(rounded))) if rounded >= 1 else 0
+    if digits <= precision - scale:
+        return None
+    how = f" once rounded to {scale} after it" if rounded.to_integral_value(rounding="ROUND_DOWN") != abs(
+        value).to_integral_value(rounding="ROUND_DOWN") else ""
+    return (f"{shown} has {digits} digit{'s' if digits != 1 else ''} before the decimal point{how}, and the "
             f"column holds {precision - scale} (precision {precision}, scale {scale})")
 
 
@@ -502,6 +536,12 @@ def misfit(type_text: str, sql: str | None, dialect: str, choices: tuple[str, ..
     value, quoted = lit
     choices = choices or enum_values(type_text)
     if choices:
+        if dialect in ("mysql", "mariadb"):
+            # compared by the column's collation (case-insensitive by default);
+            # trailing spaces of the values are dropped
+            known = {c.rstrip(" ").casefold() for c in choices}
+            if not quoted or value.rstrip(" ").casefold() in known:
+                return None
         if quoted and value not in choices:
             shown = ", ".join("'" + c.replace("'", "''") + "'" for c in choices[:8])
             more = f" and {len(choices) - 8} more" if len(choices) > 8 else ""
@@ -542,14 +582,8 @@ def misfit(type_text: str, sql: str | None, dialect: str, choices: tuple[str, ..
             return None  # a special input PostgreSQL accepts ('now' is MA105's concern)
         if dialect in ("mysql", "mariadb") and re.fullmatch(r"0000-00-00(?: 00:00:00)?", v):
             return None
-        clock = re.fullmatch(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?", v) if family == "temporal" else None
-        if clock is not None:
-            hours, minutes, seconds = (int(g or 0) for g in clock.groups())
-            # MySQL's TIME is a duration (up to 838:59:59); elsewhere a time of day
-            if minutes > 59 or seconds > 60 or (dialect not in ("mysql", "mariadb") and (
-                    hours > 24 or (hours == 24 and (minutes or seconds)))):
-                return f"'{value}' is not a time of day"
-            return None
+        if family == "temporal" and not re.search(r"DATETIME|TIMESTAMP", type_text.upper()):
+            return _not_a_time(value, v, dialect)
         if parse_timestamp(v) is None:
             return f"'{value}' is not a {'date' if family == 'date' else 'date/time'}"
         return None

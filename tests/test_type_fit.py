@@ -133,7 +133,7 @@ class Job(Base):
 """)
     result = project.audit(select=["MA205"], dialect="mysql")
     assert [(f.object, f.message.split(": ", 2)[-1]) for f in result.findings] == [
-        ("jobs.bad", "'25:61:00' is not a time of day")]
+        ("jobs.bad", "'25:61:00' is not a time")]
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
@@ -165,11 +165,13 @@ op.add_column("jobs", sa.Column("kind", sa.Enum("x", "y", name="kinds"), server_
 op.add_column("jobs", sa.Column("kind_ok", sa.Enum("x", "y", name="kinds"), server_default="y"))
 """)
     result = project.audit(select=["MA205"], dialect=dialect)
+    # MySQL compares by the collation, case-insensitive: 'red' is stored as 'RED'
+    color = [] if dialect == "mysql" else [("jobs.color", "models.py", project.line_of(M, "color ="),
+                                            "'red' is not one of the enum's values ('RED', 'GREEN')")]
     assert [(f.object, f.location.path.name, f.location.line, f.message.split(": ", 2)[-1])
             for f in result.findings] == [
         ("jobs.state", "models.py", project.line_of(M, "state ="), "'c' is not one of the enum's values ('a', 'b')"),
-        ("jobs.color", "models.py", project.line_of(M, "color ="),
-         "'red' is not one of the enum's values ('RED', 'GREEN')"),
+        *color,
         ("jobs.kind", "a1.py", project.line_of("migrations/versions/a1.py", '"kind"'),
          "'z' is not one of the enum's values ('x', 'y')"),
     ]
