@@ -625,3 +625,102 @@ class Job(Base):
     assert columns["bad"].server_default is None
     assert [columns[c].server_default.sql for c in ("text_ok", "computed", "number", "other")] == [
         "1", "1 + 1", "'123'", "1"]
+
+
+SHADOWED_MODELS = """\
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy import String as S
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.coltypes import nn
+
+BIG = True
+
+
+def S(n):  # rebinds the alias: S(3) is this function's column type
+    return sa.Integer()
+
+
+def String(n):
+    return sa.Integer()
+
+
+class MyStr(sa.types.TypeDecorator):
+    impl = sa.String
+    cache_ok = True
+
+
+class Color(enum.Enum):
+    RED = "red"
+    CRIMSON = "red"
+    _private = "p"
+    GREEN = "g"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id = sa.Column(sa.Integer, primary_key=True)
+    a = sa.Column(S(3), server_default="abcd")
+    b = sa.Column(String(3), server_default="abcd")
+    c = sa.Column(sa.String(3) if not BIG else sa.String(10), server_default="abcd")
+    d = sa.Column(MyStr(3).with_variant(sa.Integer(), "postgresql"), server_default="abcd")
+    kept: Mapped[nn] = mapped_column(server_default=None)
+    alias = sa.Column(sa.Enum(Color), server_default="CRIMSON")
+    private = sa.Column(sa.Enum(Color), server_default="_private")
+    named = sa.Column(sa.Enum(Color, name="colz"), server_default="red")
+    either = sa.Column(sa.String(3)) if BIG else sa.Column(sa.String(5))
+"""
+
+
+def test_static_never_judges_what_it_cannot_tell(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """A project's own `String` or a rebound alias, a conditional type and a
+    method on a project type are no types --static knows: MA008 says MA205
+    skips them (judging the text would report VARCHAR(3) where the import
+    has an INTEGER or a VARCHAR(10)). `server_default=None` over another
+    module's alias keeps the alias's default. An enum's aliases are no
+    values of its column, its `_private` member is."""
+    project.models("from typing import Annotated\n\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import "
+                   "mapped_column\n\nnn = Annotated[str, mapped_column(sa.String(3), server_default='ab')]\n",
+                   "app/coltypes.py")
+    project.models(SHADOWED_MODELS)
+    project.revision("a1", None, """
+    op.create_table('items',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kept', sa.String(3), server_default='ab', nullable=False),
+        sa.PrimaryKeyConstraint('id'))
+    """)
+    m = "app/models.py"
+    result = project.audit(select=["MA0", "MA2"], import_models=False)
+    found = [(d.code, d.object, d.location.line, d.message.split(": ", 1)[-1]) for d in result.findings
+             if d.code != "MA020"]
+    assert found == [
+        ("MA008", "Item.a", project.line_of(m, "    a = sa.Column"),
+         "the column type S(3) is not SQLAlchemy's own; rules that need the type (MA205) skip it"),
+        ("MA008", "Item.b", project.line_of(m, "    b = sa.Column"),
+         "the column type String(3) is not SQLAlchemy's own; rules that need the type (MA205) skip it"),
+        ("MA008", "Item.c", project.line_of(m, "    c = sa.Column"),
+         "the column type sa.String(3) if not BIG else sa.String(10) is not SQLAlchemy's own; rules that need the "
+         "type (MA205) skip it"),
+        ("MA008", "Item.d", project.line_of(m, "    d = sa.Column"),
+         "the column type MyStr(3).with_variant(sa.Integer(), \"postgresql\") is not SQLAlchemy's own; rules that "
+         "need the type (MA205) skip it"),
+        ("MA205", "items.alias", project.line_of(m, "alias = "),
+         "the model's server default \"CRIMSON\" does not fit VARCHAR(8) on SQLite: 'CRIMSON' is not one of the "
+         "enum's values ('RED', '_private', 'GREEN')"),
+        ("MA205", "items.named", project.line_of(m, "named = "),
+         "the model's server default \"red\" does not fit VARCHAR(8) on SQLite: 'red' is not one of the enum's "
+         "values ('RED', '_private', 'GREEN')"),
+        ("MA008", "Item.either", project.line_of(m, "either = "),
+         "Item.either is chosen by `sa.Column(sa.String(3)) if BIG else sa.Column(sa.String(5))`, so the column "
+         "was not read"),
+    ]
+    # what an import reports for the enum columns is the same
+    imported = [(f.code, f.object, f.location.line, f.message) for f in project.audit(select=["MA205"]).findings
+                if f.object in ("items.alias", "items.private", "items.named")]
+    assert imported == [(code, obj, line, f"{obj}: {message}") for code, obj, line, message in found[4:6]]

@@ -292,6 +292,12 @@ class StaticModels:
                         unit.star.append(source)
                     else:
                         unit.defs[alias.asname or alias.name] = _Import(f"{source}.{alias.name}", False)
+        for name, bound in unit.defs.items():
+            # `from sqlalchemy import String as S` and later `def S(n): ...`:
+            # the module's last binding of S is the function, not SQLAlchemy's
+            if not isinstance(bound, _Import) and name in unit.imports.names:
+                del unit.imports.names[name]
+                unit.imports.modules.discard(name)
         self._units[dotted] = unit
         return unit
 
@@ -544,6 +550,8 @@ class StaticModels:
         from sqlalchemy.types import NullType, TypeEngine
 
         value = self.sa_value(unit, node)
+        if value is _NO:
+            value = self._enum_of_project_class(unit, node)
         if isinstance(value, type) and issubclass(value, TypeEngine):
             try:
                 value = value()
@@ -1090,6 +1098,12 @@ class StaticModels:
                     self._report(f"{info.qualname}.{key} is built by {src.segment(value.func, 60)}(), a project "
                                  "function, so the column it returns was not read", src.loc(value),
                                  f"{info.qualname}.{key}")
+            elif isinstance(value, (ast.IfExp, ast.BoolOp)) and any(
+                    isinstance(n, ast.Call) and _call_name(n.func) in ("Column", "mapped_column")
+                    for n in ast.walk(value)):
+                # `x = Column(...) if FLAG else Column(...)`: which one only running it tells
+                self._report(f"{info.qualname}.{key} is chosen by `{src.segment(value, 60)}`, so the column "
+                             "was not read", src.loc(value), f"{info.qualname}.{key}")
             return None
         name = _call_name(call.func)
         if name == "Field" and call is value and sqlmodel:
@@ -1114,7 +1128,9 @@ class StaticModels:
         own = self._column(unit, info, key, call, call, None, unit.src.loc(call), info.qualname, dataclass)
         if base is None or own is None:
             return own or base
-        given = {kw.arg for kw in call.keywords}
+        # `server_default=None` given again is no override: SQLAlchemy keeps the alias's
+        given = {kw.arg for kw in call.keywords if not (
+            kw.arg in _DEFAULT_KEYWORDS and isinstance(kw.value, ast.Constant) and kw.value.value is None)}
         typed = "type_" in given or any(self.is_type(unit, a) for a in call.args)
         fact = base.fact.copy()
         fact.location = own.fact.location
@@ -1250,13 +1266,25 @@ class StaticModels:
         return _Column(key, fact, foreign_key, type_known)
 
     def _spelled_type(self, unit: _Unit, call: ast.Call | None, args: list[ast.expr]) -> str | None:
-        """An unknown type (a project class) as written, for messages."""
+        """An unknown type as written, when it is a library's, named and
+        called plainly (``UUIDType(binary=False)``): what MA205 judges by its
+        name. None for the rest, which nothing should judge by its text: a
+        project's own class or function (``String`` defined in the project
+        may be anything), an expression (``A if BIG else B``), a method
+        (``MyStr(3).with_variant(...)``)."""
         node = keyword_value(call, "type_") or next((a for a in args if self.is_type(unit, a)), None)
-        return unit.src.segment(node, 80) if node is not None else None
+        return unit.src.segment(node, 80) if node is not None and self._read_as_written(unit, node) else None
+
+    def _read_as_written(self, unit: _Unit, node: ast.AST) -> bool:
+        callee = node.func if isinstance(node, ast.Call) else node
+        if not isinstance(callee, (ast.Name, ast.Attribute)) or unit.imports.qualify(callee) is None:
+            return False
+        return not isinstance(self.resolve(unit, callee), tuple)
 
     def _report_type(self, unit: _Unit, node: ast.AST, obj: str) -> None:
+        how = "read it as written" if self._read_as_written(unit, node) else "skip it"
         self._report(f"{obj}: the column type {unit.src.segment(node, 60)} is not SQLAlchemy's own; rules that "
-                     "need the type (MA205) read it as written", unit.src.loc(node), obj)
+                     f"need the type (MA205) {how}", unit.src.loc(node), obj)
 
     def _annotation_type(self, unit: _Unit, info: _Class | None, mapped: ast.AST, obj: str) -> tuple[Any, bool]:
         """The type SQLAlchemy's default type map gives ``Mapped[X]``."""
@@ -1298,6 +1326,32 @@ class StaticModels:
 
         return NullType(), False
 
+    def _enum_of_project_class(self, unit: _Unit, node: ast.AST) -> object:
+        """``sa.Enum(Color, name="colors")`` with ``Color`` a project enum:
+        the Enum SQLAlchemy builds of its member names; _NO when it cannot
+        be told (``values_callable``, arguments only the code knows)."""
+        if not (isinstance(node, ast.Call) and len(node.args) == 1 and not isinstance(node.args[0], ast.Starred)):
+            return _NO
+        func = self.sa_value(unit, node.func)
+        from sqlalchemy.types import Enum
+
+        if not (isinstance(func, type) and issubclass(func, Enum)):
+            return _NO
+        members = self._enum_members(unit, node.args[0])
+        if members is None:
+            return _NO
+        kwargs: dict[str, object] = {}
+        for kw in node.keywords:
+            value = self.sa_value(unit, kw.value) if kw.arg not in (None, "values_callable") else _NO
+            if value is _NO:
+                return _NO
+            kwargs[kw.arg] = value  # type: ignore[index]
+        kwargs.setdefault("name", members[0].lower())
+        try:
+            return func(*members[1], **kwargs)
+        except Exception:  # noqa: BLE001 - arguments SQLAlchemy refuses (importing the models fails too)
+            return _NO
+
     def _enum_members(self, unit: _Unit, node: ast.AST, depth: int = 0) -> tuple[str, list[str]] | None:
         """``Color`` naming a project ``class Color(enum.Enum)``: (its name,
         its member names), or None."""
@@ -1322,16 +1376,43 @@ class StaticModels:
                 enum_base = True
         if not enum_base or cls.keywords or cls.decorator_list:
             return None
+        # Python's rules: dunder, _sunder_ and __private names are no members,
+        # descriptors neither; a value equal to an earlier member's is an
+        # alias, which SQLAlchemy leaves out. Anything else unsure: not read.
+        values: list[object] = []  # the literal values so far
+        automatic = False
         for stmt in cls.body:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
-                stmt, ast.AnnAssign) and stmt.value is not None else []
-            for t in targets:
-                if not isinstance(t, ast.Name) or t.id.startswith("_"):
-                    if not isinstance(t, ast.Name):
-                        return None  # `A, B = range(2)`: not read
-                    continue
-                if t.id not in members:
-                    members.append(t.id)
+            if isinstance(stmt, ast.ClassDef):
+                return None  # a member on some Python versions, not on others
+            if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+                continue
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+                return None  # `A = B = 1`, `A, B = range(2)`
+            name = targets[0].id
+            if name == "_ignore_":
+                return None
+            if (name.startswith("__") and name.endswith("__")) or (
+                    len(name) > 2 and name.startswith("_") and name.endswith("_")) or (
+                    name.startswith("__") and not name.endswith("__")):
+                continue
+            if isinstance(stmt.value, ast.Lambda):
+                continue  # a function: a method, no member
+            ok, value = literal(stmt.value)
+            if not ok:
+                if not (isinstance(stmt.value, ast.Call) and _call_name(stmt.value.func) == "auto"
+                        and not stmt.value.args and not stmt.value.keywords):
+                    return None  # a value only running the class tells (a descriptor, perhaps)
+                automatic = True
+            elif any(value == seen for seen in values):
+                continue  # an alias of an earlier member
+            else:
+                values.append(value)
+            if name in members:
+                return None
+            members.append(name)
+        if automatic and values:
+            return None  # auto() beside literals: the value auto() picks may repeat one
         return cls.name, members
 
     def _type_annotation_map(self, info: _Class) -> dict[str, Any]:

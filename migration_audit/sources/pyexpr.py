@@ -329,35 +329,58 @@ _ALIASED_FROM = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
 def unalias_sqlalchemy(tree: ast.Module) -> None:
     """``from sqlalchemy import Column as C``: the reader knows SQLAlchemy's
     names, so every use of ``C`` is renamed ``Column`` in the tree it reads
-    (messages quote the source text, which keeps ``C``)."""
-    renames: dict[str, str] = {}
+    (messages quote the source text, which keeps ``C``), and the import
+    binds ``Column``. Only where nothing else in the module binds ``C`` or
+    ``Column`` (a ``def``, an assignment, another import, a parameter):
+    otherwise a use could mean either, and the alias stays as written
+    (its uses still resolve through the import)."""
     aliases: list[ast.alias] = []
-    bound: set[str] = set()  # names other imports bind
     for node in _statements(tree):
-        if not isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        ours = isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
-            and node.module.split(".")[0] in _ALIASED_FROM
-        for alias in node.names:
-            if ours and alias.asname and alias.asname != alias.name and alias.name != "*":
-                renames[alias.asname] = alias.name
-                aliases.append(alias)
-            else:
-                bound.add(alias.asname or alias.name.split(".")[0])
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.split(".")[0] in _ALIASED_FROM:
+            aliases.extend(a for a in node.names if a.asname and a.asname != a.name and a.name != "*")
+    if not aliases:
+        return
+    bindings = _binding_counts(tree)
+    renames: dict[str, str] = {}
+    for alias in aliases:
+        assert alias.asname is not None
+        if bindings.get(alias.asname, 0) == 1 and not bindings.get(alias.name, 0):
+            renames[alias.asname] = alias.name
     if not renames:
         return
     for alias in aliases:
-        if alias.name in bound:  # `String` means something else here too: keep the alias
-            del renames[alias.asname]  # type: ignore[arg-type]
-        else:
-            # the import binds the name the uses now read, so that they
-            # resolve to SQLAlchemy's object (Imports, the static reader)
-            alias.asname = None
-    if not renames:
-        return
+        if alias.asname in renames:
+            alias.asname = None  # the import binds the name the uses now read
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in renames:
             node.id = renames[node.id]
+
+
+def _binding_counts(tree: ast.AST) -> dict[str, int]:
+    """How many places bind each name, anywhere in the module."""
+    counts: dict[str, int] = {}
+
+    def bind(name: str | None) -> None:
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bind(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bind(node.name)
+        elif isinstance(node, ast.arg):
+            bind(node.arg)
+        elif isinstance(node, ast.alias):
+            bind(node.asname or node.name.split(".")[0])
+        elif isinstance(node, ast.ExceptHandler):
+            bind(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
+            bind(node.name)
+        elif isinstance(node, ast.MatchMapping):
+            bind(node.rest)
+    return counts
 
 
 def literal(node: ast.AST | None) -> tuple[bool, object]:
