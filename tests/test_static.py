@@ -162,6 +162,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
 from app.factories import make_column
+from pydantic import BaseModel, Field
 from somewhere_else import ExternalBase
 
 
@@ -191,6 +192,10 @@ class Foreign(ExternalBase):
 
 
 extra = sa.Table(os.environ.get("T", "t"), Base.metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+
+class ItemRead(BaseModel):  # near miss: pydantic's Field is no column
+    id: int = Field(..., description="the item")
 """
 
 
@@ -201,15 +206,15 @@ def test_what_cannot_be_read_statically_is_info(project: Project, capsys: pytest
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if not line.startswith("    help:")]
     assert lines == [
-        "app/models.py:21:47: MA008 [info] Item.status: default=initial_status() is computed by code that runs "
+        "app/models.py:22:47: MA008 [info] Item.status: default=initial_status() is computed by code that runs "
         "only when the models are imported; rules that need its value skipped it",
-        "app/models.py:22:57: MA101 [error] items.code (unique): default='x' is a constant, so every row gets "
+        "app/models.py:23:57: MA101 [error] items.code (unique): default='x' is a constant, so every row gets "
         "code = 'x'; the second insert fails with a duplicate key",
-        "app/models.py:26:21: MA008 [info] the __tablename__ of Computed is computed when the class is defined, "
+        "app/models.py:27:21: MA008 [info] the __tablename__ of Computed is computed when the class is defined, "
         "so its table and columns were not read",
-        "app/models.py:30:1: MA008 [info] class Foreign derives from somewhere_else.ExternalBase, which is not "
+        "app/models.py:31:1: MA008 [info] class Foreign derives from somewhere_else.ExternalBase, which is not "
         "defined in the project's own modules; its table and columns were not read",
-        "app/models.py:35:9: MA008 [info] Table(os.environ.get(\"T\", \"t\"), ...) has a name computed when the "
+        "app/models.py:36:9: MA008 [info] Table(os.environ.get(\"T\", \"t\"), ...) has a name computed when the "
         "module runs, so the table was not read",
     ]
     # info alone never fails the run

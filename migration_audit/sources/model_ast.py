@@ -922,7 +922,13 @@ class StaticModels:
     def _looks_like_model(self, info: _Class) -> bool:
         if "__tablename__" in info.attributes or "__table__" in info.attributes:
             return True
-        return any(column_call(v) is not None for v in info.attributes.values())
+        for value in info.attributes.values():
+            call = column_call(value)
+            # pydantic's Field(...) is no column: only SQLModel's is
+            if call is not None and not (_call_name(call.func) == "Field" and not (
+                    info.unit.imports.qualify(call.func) or "").startswith("sqlmodel")):
+                return True
+        return False
 
     def _abstract(self, info: _Class) -> bool:
         value = self._own(info, "__abstract__")
