@@ -3,6 +3,7 @@ Python-side default) and MA901 (onupdate with no server_onupdate)."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import Project
 
 from migration_audit.findings import Severity
@@ -66,6 +67,49 @@ class Account(Base):
     j = sa.Column(sa.DateTime, default=datetime.datetime(2020, 1, 1), server_default=sa.text("CURRENT_TIMESTAMP"))
 """)
     assert project.findings(select=["MA203"]) == []
+
+
+ENUM_AND_MIXIN = """
+import enum
+
+from sqlalchemy.orm import declared_attr
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class SoftDeleteMixin:
+    @declared_attr
+    def is_deleted(cls) -> Mapped[bool]:
+        return mapped_column(default=False, server_default="0")
+
+
+class Member(SoftDeleteMixin, Base):
+    __tablename__ = "members"
+    id = sa.Column(sa.Integer, primary_key=True)
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e]),
+        default=Role.MEMBER, server_default="member")
+    # near miss: SQLAlchemy stores the member's name, and the server default is its value
+    plain: Mapped[Role] = mapped_column(sa.Enum(Role, name="role2"), default=Role.MEMBER, server_default="member")
+"""
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_ma203_reads_enum_members_and_mixin_booleans_as_stored(project: Project, static: bool) -> None:
+    """With values_callable the ORM stores the member's value ('member'),
+    not its name; a declared_attr's `-> Mapped[bool]` makes the column a
+    Boolean, where False and '0' are one value. An import reports the enum
+    whose server default is the value while the name is stored; --static
+    cannot read the member there (MA008)."""
+    project.models(HEADER + ENUM_AND_MIXIN)
+    result = project.audit(select=["MA203"], import_models=False if static else None)
+    assert [(f.code, f.object, f.location.line) for f in result.findings] == (
+        [] if static else [("MA203", "members.plain", project.line_of(M, "plain:"))])
+    if not static:
+        assert "rows the ORM inserts get 'MEMBER'" in result.findings[0].message
 
 
 def test_ma204_not_null_with_only_a_python_default(project: Project) -> None:

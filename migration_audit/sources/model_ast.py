@@ -471,6 +471,10 @@ class StaticModels:
             return self._library_object(qualified)
         if isinstance(node, ast.Name) and node.id not in unit.defs and "sqlalchemy" in unit.star:
             return self._library_object(f"sqlalchemy.{node.id}")
+        if isinstance(node, ast.Attribute):
+            found = self._flask_db_object(unit, node)
+            if found is not None:
+                return found
         target = self.resolve(unit, node)
         if isinstance(target, tuple):
             owner, value = target
@@ -650,6 +654,27 @@ class StaticModels:
             if isinstance(owner_target, tuple) and expr.attr == "Model" and self._is_flask_db(*owner_target):
                 return f"flask:{owner_target[0].path}:{ast.unparse(expr.value)}"
         return f"external:{ast.unparse(expr)}"
+
+    def _flask_db_object(self, unit: _Unit, node: ast.Attribute) -> object | None:
+        """``db.Integer``, ``db.func.now`` with ``db = SQLAlchemy(app)``:
+        Flask-SQLAlchemy's object lends SQLAlchemy's and its ORM's names.
+        None when the root is no such object."""
+        parts: list[str] = []
+        root: ast.AST = node
+        while isinstance(root, ast.Attribute):
+            parts.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        target = self.resolve(unit, root)
+        if not (isinstance(target, tuple) and self._is_flask_db(*target)):
+            return None
+        rest = ".".join(reversed(parts))
+        for module in ("sqlalchemy", "sqlalchemy.orm"):
+            found = self._library_object(f"{module}.{rest}")
+            if found is not _NO:
+                return found
+        return _NO
 
     def _is_flask_db(self, unit: _Unit, node: ast.AST) -> bool:
         if not isinstance(node, ast.Call):
@@ -1060,6 +1085,10 @@ class StaticModels:
         src = unit.src
         if _is_classvar(annotation):
             return None
+        if annotation is None and isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # `@declared_attr def flag(cls) -> Mapped[bool]: return mapped_column(...)`:
+            # SQLAlchemy takes the type from the return annotation
+            annotation = value.returns
         call = column_call(value)
         mapped = _mapped_inner(annotation)
         alias = self._annotated_alias(unit, mapped) if mapped is not None else None

@@ -10,6 +10,8 @@ to the line that defines it by :mod:`.model_source`, in the parent process.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import functools
 import importlib
 import inspect
@@ -312,6 +314,18 @@ def _type_name(col: Any, dialect: Any) -> str:
     return compile_type(col.type, dialect)
 
 
+def _as_stored(value: DefaultValue | None, type_: Any) -> DefaultValue | None:
+    """An Enum member as a constant default, as the column's Enum type
+    stores it: its name, unless ``values_callable`` says otherwise (then
+    the string it gives, which is what the rules compare)."""
+    if value is None or value.kind is not DefaultKind.CONSTANT or not isinstance(value.value, enum.Enum):
+        return value
+    stored = getattr(type_, "_valid_lookup", {}).get(value.value)
+    if not isinstance(stored, str) or stored == value.value.name:
+        return value
+    return dataclasses.replace(value, value=stored)
+
+
 def enum_choices(type_: Any) -> tuple[str, ...] | None:
     """The values of SQLAlchemy's Enum type (and the dialects' ENUM), as
     stored: member names for an enum class, unless values_callable says."""
@@ -535,7 +549,7 @@ def runtime_models(metadatas: list[Any], dialect_name: str, roots: list[Path]) -
                         nullable=bool(col.nullable),
                         primary_key=bool(col.primary_key),
                         unique=bool(col.unique),
-                        default=_client_value(col.default, dialect),
+                        default=_as_stored(_client_value(col.default, dialect), col.type),
                         server_default=_server_value(col.server_default, dialect),
                         onupdate=_client_value(col.onupdate, dialect),
                         server_onupdate=_server_value(col.server_onupdate, dialect)
