@@ -402,9 +402,8 @@ class Event(Base):
         main(["check", str(project.root), "--format", "json", "--no-cache", *extra])
         found.append([(f["code"], f["object"], f["path"], f["line"]) for f in json.loads(capsys.readouterr().out)
                       ["findings"]])
-    assert found[0] == [("MA206", "events.made", "app/coltypes.py", 7)]
-    # an import reads the same default; it places it at the attribute (the alias is in another file)
-    assert found[1] == [("MA206", "events.made", "app/models.py", project.line_of("app/models.py", "made:"))]
+    # both modes place it where the alias writes it, in the other file
+    assert found[0] == found[1] == [("MA206", "events.made", "app/coltypes.py", 7)]
 
 
 def test_config_import_models_false_refuses_what_runs_project_code(project: Project, tmp_path: Path,
@@ -727,3 +726,61 @@ def test_static_never_judges_what_it_cannot_tell(project: Project, capsys: pytes
     imported = [(f.code, f.object, f.location.line, f.message) for f in project.audit(select=["MA205"]).findings
                 if f.object in ("items.alias", "items.private", "items.named")]
     assert imported == [(code, obj, line, f"{obj}: {message}") for code, obj, line, message in found[4:6]]
+
+
+def test_frozen_defaults_in_another_modules_alias_are_reported_where_written(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """`created_at: Mapped[created_ts]` with `created_ts` an Annotated alias
+    imported by name (also relatively, and through its module) from
+    app/types.py: an import found the frozen value but not where it is
+    written (MA106 and MA204 at the attribute); both modes now say MA103 /
+    MA101 at the alias's argument."""
+    project.models("""\
+import datetime
+import uuid
+from typing import Annotated
+
+import sqlalchemy as sa
+from sqlalchemy.orm import mapped_column
+
+created_ts = Annotated[datetime.datetime, mapped_column(default=datetime.datetime.now())]
+uuidpk = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4())]
+money = Annotated[str, mapped_column(sa.Integer, server_default="zero")]
+""", "app/types.py")
+    project.models("""\
+import datetime
+
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app import types as coltypes
+from .types import uuidpk
+from app.types import created_ts
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Stamp(Base):
+    __tablename__ = "stamps"
+    id: Mapped[uuidpk]
+    created_at: Mapped[created_ts]
+    amount: Mapped[coltypes.money]
+    # near miss: a per-row default of the module's own
+    seen_at: Mapped[datetime.datetime | None] = mapped_column(default=datetime.datetime.now)
+""")
+    project.revision("a1", None, 'op.create_table("stamps", sa.Column("id", sa.Uuid, primary_key=True))\n')
+    t = "app/types.py"
+    found = []
+    for extra in ([], ["--static"]):
+        main(["check", str(project.root), "--format", "json", "--no-cache", "--select", "MA1,MA204,MA205", *extra])
+        found.append([(f["code"], f["object"], f["path"], f["line"], f["column"])
+                      for f in json.loads(capsys.readouterr().out)["findings"]])
+    line = project.line_of
+    text = (project.root / t).read_text().splitlines()
+    assert found[0] == found[1] == [
+        ("MA103", "stamps.created_at", t, line(t, "created_ts ="), text[line(t, "created_ts =") - 1].index(
+            "datetime.datetime.now()") + 1),
+        ("MA101", "stamps.id", t, line(t, "uuidpk ="), text[line(t, "uuidpk =") - 1].index("uuid.uuid4()") + 1),
+        ("MA205", "stamps.amount", t, line(t, "money ="), text[line(t, "money =") - 1].index('"zero"') + 1),
+    ]

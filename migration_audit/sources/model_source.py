@@ -38,6 +38,8 @@ from migration_audit.sources.locate import (
     column_call,
     core_column_call,
     keyword_value,
+    mapped_inner,
+    strip_optional,
     table_calls,
 )
 from migration_audit.sources.models import (
@@ -49,7 +51,14 @@ from migration_audit.sources.models import (
     _server_value,
 )
 from migration_audit.sources.provenance import UNKNOWN, ModuleIndex, Provenance
-from migration_audit.sources.pyexpr import SourceError, SourceFile, bindings, parse_file, unalias_sqlalchemy
+from migration_audit.sources.pyexpr import (
+    Imports,
+    SourceError,
+    SourceFile,
+    bindings,
+    parse_file,
+    unalias_sqlalchemy,
+)
 
 # the keyword sets a column's defaults are read from, as the readers ask for them
 CLIENT = ("default", "insert_default")
@@ -150,16 +159,16 @@ class _Located:
 
 
 def _column_source(src: SourceFile, value: ast.AST, call: ast.Call | None, modules: ModuleIndex,
-                   alias: ast.Call | None = None) -> ColumnSource:
+                   alias: tuple[ast.Call, SourceFile] | None = None) -> ColumnSource:
     """``alias``: the mapped_column of the ``Annotated`` alias the attribute
-    is annotated with, whose defaults apply unless the attribute's own
-    mapped_column gives them."""
+    is annotated with (and the file it is written in), whose defaults apply
+    unless the attribute's own mapped_column gives them."""
     where = _Located(src, call, src.loc(call or value), modules)
     out = ColumnSource(where.location)
     out.column_only = call is not None and call is not value and isinstance(value, ast.Call)
     calls = [(call, where)] if call is not None else []
     if alias is not None and (call is None or (call is value and _call_name(call.func) == "mapped_column")):
-        calls.append((alias, _Located(src, alias, None, modules)))
+        calls.append((alias[0], _Located(alias[1], alias[0], None, modules)))
     for names in _KEYWORDS:
         for c, at in calls:
             node = keyword_value(c, *names)
@@ -167,9 +176,48 @@ def _column_source(src: SourceFile, value: ast.AST, call: ast.Call | None, modul
                     and node.value is None:
                 continue  # `server_default=None` given again: SQLAlchemy keeps the alias's
             if node is not None:
-                out.keywords[names] = KeywordSource(src.loc(node), src.segment(node), at.provenance(*names))
+                assert at.src is not None
+                out.keywords[names] = KeywordSource(at.src.loc(node), at.src.segment(node), at.provenance(*names))
                 break
     return out
+
+
+class _Aliases:
+    """The ``Annotated`` aliases an attribute's ``Mapped[X]`` may name: the
+    module's own, and those of the project modules it imports them from
+    (``from app.types import created_ts``, ``types.created_ts``)."""
+
+    def __init__(self, src: SourceFile, modules: ModuleIndex) -> None:
+        self.src = src
+        self.modules = modules
+        self.own = annotated_aliases(src.tree)
+        self._imports: Imports | None = None
+        self._found: dict[tuple[str, str], tuple[ast.Call, SourceFile] | None] = {}
+
+    def of(self, annotation: ast.AST | None) -> tuple[ast.Call, SourceFile] | None:
+        if annotation is None:
+            return None
+        own = alias_call(annotation, self.own)
+        if own is not None:
+            return own, self.src
+        inner = mapped_inner(annotation)
+        name = strip_optional(inner) if inner is not None else None
+        if self._imports is None:
+            self._imports = Imports.of(self.src.tree, self.modules.package_of(self.src.path))
+        imports = self._imports
+        if isinstance(name, ast.Name) and name.id in imports.names and name.id not in imports.modules:
+            module, _, attr = imports.names[name.id].rpartition(".")
+        elif isinstance(name, ast.Attribute) and isinstance(name.value, (ast.Name, ast.Attribute)):
+            module, attr = imports.qualify(name.value) or "", name.attr
+        else:
+            return None
+        key = (module, attr)
+        if key not in self._found:
+            # each name once: `Mapped[datetime]` a thousand times looks for no file a thousand times
+            target = self.modules.module_named(module) if module else None
+            found = annotated_aliases(target.src.tree).get(attr) if target is not None else None
+            self._found[key] = (found, target.src) if found is not None and target is not None else None
+        return self._found[key]
 
 
 def read_sources(path: Path, modules: ModuleIndex) -> FileSources | None:
@@ -180,15 +228,15 @@ def read_sources(path: Path, modules: ModuleIndex) -> FileSources | None:
         return None
     unalias_sqlalchemy(src.tree)  # `from sqlalchemy import Column as C`: C(...) is a Column
     out = FileSources(path)
-    aliases = annotated_aliases(src.tree)
+    aliases = _Aliases(src, modules)
     for qualname, nodes in class_defs(src.tree).items():
         for node in nodes:
             attributes = {}
             annotations = {n.target.id: n.annotation for n in node.body
-                           if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)} if aliases else {}
+                           if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
             for name, value in dict(bindings(node.body)).items():  # the last binding of a name wins
                 attributes[name] = _column_source(src, value, column_call(value), modules,
-                                                  alias_call(annotations.get(name), aliases))
+                                                  aliases.of(annotations.get(name)))
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             out.classes.setdefault(qualname, []).append(
                 ClassSource(src.loc(node), attributes, (first, node.end_lineno or node.lineno)))
