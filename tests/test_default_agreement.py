@@ -112,6 +112,29 @@ def test_ma203_reads_enum_members_and_mixin_booleans_as_stored(project: Project,
         assert "rows the ORM inserts get 'MEMBER'" in result.findings[0].message
 
 
+@pytest.mark.parametrize("static", [False, True])
+def test_ma203_decimal_defaults_of_money_columns(project: Project, static: bool) -> None:
+    """`default=Decimal("0.00")` is read in both modes: the same value as
+    `server_default="0.00"` (or "0"), another than "1.00"."""
+    project.models(HEADER + """
+from decimal import Decimal
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    id = sa.Column(sa.Integer, primary_key=True)
+    total = sa.Column(sa.Numeric(12, 2), default=Decimal("0.00"), server_default="1.00")
+    # near misses
+    paid = sa.Column(sa.Numeric(12, 2), default=Decimal("0.00"), server_default="0.00")
+    fee = sa.Column(sa.Numeric(12, 2), default=Decimal(0), server_default=sa.text("0"))
+""")
+    result = project.audit(select=["MA0", "MA203"], import_models=False if static else None)
+    assert [(f.code, f.object, f.location.line, f.message) for f in result.findings] == [
+        ("MA203", "invoices.total", project.line_of(M, "total ="),
+         "invoices.total: default=Decimal(\"0.00\") and server_default=\"1.00\" disagree: rows the ORM inserts get "
+         "0.00, rows written any other way (raw SQL, other services, bulk loads) get '1.00'")]
+
+
 def test_ma204_not_null_with_only_a_python_default(project: Project) -> None:
     project.models(HEADER + """
 class Event(Base):

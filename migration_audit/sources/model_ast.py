@@ -514,6 +514,18 @@ class StaticModels:
             return True, value
         if depth > _MAX_DEPTH:
             return False, None
+        if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
+                and unit.imports.qualify(node.func) == "decimal.Decimal":
+            # `default=Decimal("0.00")`, the money columns' default
+            import decimal
+
+            ok, text = literal(node.args[0])
+            if ok and type(text) in (str, int):
+                try:
+                    return True, decimal.Decimal(text)  # type: ignore[arg-type]
+                except (decimal.InvalidOperation, ValueError):
+                    return False, None
+            return False, None
         if isinstance(node, (ast.Name, ast.Attribute)):
             target = self.resolve(unit, node)
             if isinstance(target, tuple) and isinstance(target[1], ast.expr):
