@@ -51,14 +51,7 @@ from migration_audit.sources.models import (
     _server_value,
 )
 from migration_audit.sources.provenance import UNKNOWN, ModuleIndex, Provenance
-from migration_audit.sources.pyexpr import (
-    Imports,
-    SourceError,
-    SourceFile,
-    bindings,
-    parse_file,
-    unalias_sqlalchemy,
-)
+from migration_audit.sources.pyexpr import SourceError, SourceFile, bindings, parse_file, unalias_sqlalchemy
 
 # the keyword sets a column's defaults are read from, as the readers ask for them
 CLIENT = ("default", "insert_default")
@@ -191,8 +184,7 @@ class _Aliases:
         self.src = src
         self.modules = modules
         self.own = annotated_aliases(src.tree)
-        self._imports: Imports | None = None
-        self._found: dict[tuple[str, str], tuple[ast.Call, SourceFile] | None] = {}
+        self._found: dict[str, tuple[ast.Call, SourceFile] | None] = {}
 
     def of(self, annotation: ast.AST | None) -> tuple[ast.Call, SourceFile] | None:
         if annotation is None:
@@ -202,21 +194,15 @@ class _Aliases:
             return own, self.src
         inner = mapped_inner(annotation)
         name = strip_optional(inner) if inner is not None else None
-        if self._imports is None:
-            self._imports = Imports.of(self.src.tree, self.modules.package_of(self.src.path))
-        imports = self._imports
-        if isinstance(name, ast.Name) and name.id in imports.names and name.id not in imports.modules:
-            module, _, attr = imports.names[name.id].rpartition(".")
-        elif isinstance(name, ast.Attribute) and isinstance(name.value, (ast.Name, ast.Attribute)):
-            module, attr = imports.qualify(name.value) or "", name.attr
-        else:
+        if not isinstance(name, (ast.Name, ast.Attribute)):
             return None
-        key = (module, attr)
+        key = name.id if isinstance(name, ast.Name) else ast.unparse(name)
         if key not in self._found:
             # each name once: `Mapped[datetime]` a thousand times looks for no file a thousand times
-            target = self.modules.module_named(module) if module else None
-            found = annotated_aliases(target.src.tree).get(attr) if target is not None else None
-            self._found[key] = (found, target.src) if found is not None and target is not None else None
+            module = self.modules.module(self.src.path, self.src)
+            target = module.project_name(name) if module is not None else None
+            found = annotated_aliases(target[0].src.tree).get(target[1]) if target is not None else None
+            self._found[key] = (found, target[0].src) if found is not None and target is not None else None
         return self._found[key]
 
 

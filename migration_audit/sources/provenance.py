@@ -172,7 +172,7 @@ class _Module:
         return index
 
     # -- names --------------------------------------------------------------
-    def _project_symbol(self, name: str) -> tuple[_Module, str] | None:
+    def project_symbol(self, name: str) -> tuple[_Module, str] | None:
         """An imported name that lives in a project module: (module, name)."""
         qualified = self.imports.names.get(name)
         if not qualified or name in self.imports.modules:
@@ -183,7 +183,7 @@ class _Module:
         target = self._index_().module_named(module_name)
         return (target, attr) if target is not None else None
 
-    def _module_attribute(self, node: ast.Attribute) -> tuple[_Module, str] | None:
+    def module_attribute(self, node: ast.Attribute) -> tuple[_Module, str] | None:
         """``helpers.today`` where ``from app import helpers`` or ``import
         app.helpers``: (that project module, "today")."""
         qualified = self.imports.qualify(node.value)
@@ -196,6 +196,14 @@ class _Module:
             return None
         target = self._index_().module_named(qualified)
         return (target, node.attr) if target is not None else None
+
+    def project_name(self, node: ast.AST) -> tuple[_Module, str] | None:
+        """``X`` or ``module.X`` naming something of another project module."""
+        if isinstance(node, ast.Name):
+            return self.project_symbol(node.id)
+        if isinstance(node, ast.Attribute):
+            return self.module_attribute(node)
+        return None
 
     def classify(self, node: ast.AST, depth: int) -> Provenance:
         if depth > _MAX_DEPTH:
@@ -235,7 +243,7 @@ class _Module:
                         return Provenance("per-row", inner.origin,
                                           inner.via or f"{base.id}.{node.attr} ({self._rel()}:{line})", False)
                     return UNKNOWN
-            target = self._module_attribute(node)
+            target = self.module_attribute(node)
             if target is not None:
                 module, attr = target
                 return module._name(attr, depth + 1)
@@ -276,7 +284,7 @@ class _Module:
             return inner if inner.kind in ("mutable", "call") else UNKNOWN
         if name in self.functions:
             return self._function_reference(self.functions[name], depth)
-        target = self._project_symbol(name)
+        target = self.project_symbol(name)
         if target is not None:
             module, attr = target
             inner = module._name(attr, depth + 1)
@@ -342,9 +350,9 @@ class _Module:
         # `helpers.today()`): what does it return?
         owner_fn: tuple[_Module, str] | None = None
         if isinstance(func, ast.Attribute):
-            owner_fn = self._module_attribute(func)
+            owner_fn = self.module_attribute(func)
         elif isinstance(func, ast.Name):
-            owner_fn = (self, func.id) if func.id in self.functions else self._project_symbol(func.id)
+            owner_fn = (self, func.id) if func.id in self.functions else self.project_symbol(func.id)
         if owner_fn is not None and owner_fn[1] in owner_fn[0].functions:
             owner, fname = owner_fn
             result = owner._returns(owner.functions[fname], depth)
