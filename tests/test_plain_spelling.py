@@ -87,6 +87,21 @@ def test_each_function_default_is_rendered_as_sqlalchemy_renders_it(dialect: str
     assert plain.function_sql("NOW", dialect) is None
 
 
+def test_the_ansi_functions_are_sqlalchemys_own() -> None:
+    """The migration reader writes `sa.func.current_date()` as SQLAlchemy's
+    compiler does (its FUNCTIONS table, without a dialect of its own), in
+    any case of the name."""
+    from sqlalchemy.sql import functions
+    from sqlalchemy.sql.compiler import FUNCTIONS
+
+    ansi = {cls.__name__: spelled for cls, spelled in FUNCTIONS.items()
+            if issubclass(cls, functions.AnsiFunction)}
+    assert plain.ANSI_FUNCTIONS == ansi
+    for name, spelled in plain.ANSI_FUNCTIONS.items():
+        for written in (name, name.upper()):
+            assert str(getattr(sa.func, written)().compile()) == spelled, written
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_annotation_types_are_sqlalchemys_default_type_map(dialect: str) -> None:
     python = {"int": int, "bool": bool, "str": str, "datetime.datetime": datetime.datetime,

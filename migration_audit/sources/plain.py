@@ -109,6 +109,16 @@ ANNOTATION_TYPES = {
 }
 
 
+# SQLAlchemy's ANSI functions (sqlalchemy.sql.compiler.FUNCTIONS): written
+# without parentheses when called without arguments, so `func.current_date()`
+# is `CURRENT_DATE` (`current_date()` is a syntax error on PostgreSQL).
+# SQLAlchemy finds them whatever the case: `func.CURRENT_DATE()` too. A
+# dialect may spell one otherwise (LOCALTIMESTAMP on SQLite).
+ANSI_FUNCTIONS = {name.lower(): name for name in (
+    "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "LOCALTIME", "LOCALTIMESTAMP",
+    "SESSION_USER", "USER")} | {"sysdate": "sysdate"}
+
+
 def function_sql(name: str, dialect: str) -> str | None:
     """How ``dialect`` renders ``sqlalchemy.func.<name>()`` (or ``true()``,
     ``false()``) as a server default, or None when this table does not
@@ -118,7 +128,7 @@ def function_sql(name: str, dialect: str) -> str | None:
     if name == "now":
         return "CURRENT_TIMESTAMP" if dialect == "sqlite" else "now()"
     if name in ("current_timestamp", "current_date"):
-        return name.upper()
+        return ANSI_FUNCTIONS[name]
     if name in ("true", "false"):
         if dialect in ("sqlite", "default"):  # no boolean literals: 1 and 0
             return "1" if name == "true" else "0"

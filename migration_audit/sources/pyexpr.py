@@ -17,6 +17,7 @@ from pathlib import Path
 
 from migration_audit.defaults import quote_sql_string, string_literal_content
 from migration_audit.facts import DefaultKind, DefaultValue, Location
+from migration_audit.sources import plain
 
 
 class SourceError(Exception):
@@ -411,13 +412,6 @@ def kwarg(call: ast.Call, name: str) -> ast.expr | None:
 
 
 _SQL_CONSTANTS = {"true": "true", "false": "false", "null": "NULL"}
-# SQLAlchemy's ANSI functions (sqlalchemy.sql.compiler.FUNCTIONS): written
-# without parentheses when called without arguments, so `func.current_date()`
-# is `CURRENT_DATE` (`current_date()` is a syntax error on PostgreSQL).
-# SQLAlchemy finds them whatever the case: `func.CURRENT_DATE()` too.
-_ANSI_FUNCTIONS = {name.lower(): name for name in (
-    "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "LOCALTIME", "LOCALTIMESTAMP",
-    "SESSION_USER", "USER")} | {"sysdate": "sysdate"}
 
 
 def sql_of(node: ast.AST, imports: Imports) -> str | None:
@@ -463,7 +457,7 @@ def sql_of(node: ast.AST, imports: Imports) -> str | None:
             if r is None:
                 return None
             rendered.append(r)
-        ansi = _ANSI_FUNCTIONS.get(fname.lower())
+        ansi = plain.ANSI_FUNCTIONS.get(fname.lower())
         if ansi is not None:
             return f"{ansi}({', '.join(rendered)})" if rendered else ansi
         return f"{fname}({', '.join(rendered)})"
