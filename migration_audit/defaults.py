@@ -490,11 +490,13 @@ def _too_many_digits(type_text: str, number: str, shown: str) -> str | None:
         rounded = abs(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return None
-    digits = len(str(int(rounded))) if rounded >= 1 else 0
+    def whole_digits(number: Decimal) -> int:
+        return len(str(int(number))) if number >= 1 else 0
+
+    digits = whole_digits(rounded)
     if digits <= precision - scale:
         return None
-    how = f" once rounded to {scale} after it" if rounded.to_integral_value(rounding="ROUND_DOWN") != abs(
-        value).to_integral_value(rounding="ROUND_DOWN") else ""
+    how = f" once rounded to {scale} after it" if whole_digits(abs(value)) < digits else ""
     return (f"{shown} has {digits} digit{'s' if digits != 1 else ''} before the decimal point{how}, and the "
             f"column holds {precision - scale} (precision {precision}, scale {scale})")
 

@@ -84,6 +84,7 @@ class Job(Base):
     __tablename__ = "jobs"
     id = sa.Column(sa.Integer, primary_key=True)
     rate = sa.Column(sa.Numeric(4, 2), server_default="123.45")
+    rounded = sa.Column(sa.Numeric(4, 2), server_default="99.995")
     at = sa.Column(sa.Time, server_default="25:99")
 """)
     project.revision("a1", None, """
@@ -95,6 +96,10 @@ op.add_column("jobs", sa.Column("cap", sa.Numeric(precision=4, scale=2), server_
         ("jobs.rate", "models.py", project.line_of(M, "rate ="),
          "jobs.rate: the model's server default \"123.45\" does not fit NUMERIC(4, 2) on PostgreSQL: '123.45' has 3 "
          "digits before the decimal point, and the column holds 2 (precision 4, scale 2)"),
+        ("jobs.rounded", "models.py", project.line_of(M, "rounded ="),
+         "jobs.rounded: the model's server default \"99.995\" does not fit NUMERIC(4, 2) on PostgreSQL: '99.995' "
+         "has 3 digits before the decimal point once rounded to 2 after it, and the column holds 2 (precision 4, "
+         "scale 2)"),
         ("jobs.at", "models.py", project.line_of(M, "at ="),
          "jobs.at: the model's server default \"25:99\" does not fit TIME WITHOUT TIME ZONE on PostgreSQL: '25:99' "
          "is not a time of day"),

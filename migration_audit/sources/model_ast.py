@@ -1439,10 +1439,8 @@ class StaticModels:
             name = targets[0].id
             if name == "_ignore_":
                 return None
-            if (name.startswith("__") and name.endswith("__")) or (
-                    len(name) > 2 and name.startswith("_") and name.endswith("_")) or (
-                    name.startswith("__") and not name.endswith("__")):
-                continue
+            if name.startswith("__") or (len(name) > 2 and name[0] == name[-1] == "_"):
+                continue  # __dunder__, __private, _sunder_
             if isinstance(stmt.value, ast.Lambda):
                 continue  # a function: a method, no member
             ok, value = literal(stmt.value)
@@ -1607,7 +1605,9 @@ class StaticModels:
                 return f"it takes {sql}, not a number", f'write `{keyword}="{value!r}"`'
             return f"it takes {sql}, not {type(value).__name__}", f"write {sql}"
         if obj is not _NO:
-            if type(obj).__name__ == "_FunctionGenerator":  # `sa.func.now`: not called
+            from sqlalchemy.sql.functions import _FunctionGenerator
+
+            if isinstance(obj, _FunctionGenerator):  # `sa.func.now`: not called
                 return (f"it takes {sql}, not a function left uncalled",
                         f"call it: `{keyword}={unit.src.segment(node, 60)}()`")
             return f"it takes {sql}, not {type(obj).__name__}", f"write {sql}"
