@@ -106,8 +106,8 @@ def test_ma203_reads_enum_members_and_mixin_booleans_as_stored(project: Project,
     cannot read the member there (MA008)."""
     project.models(HEADER + ENUM_AND_MIXIN)
     result = project.audit(select=["MA203"], import_models=False if static else None)
-    assert [(f.code, f.object, f.location.line) for f in result.findings] == (
-        [] if static else [("MA203", "members.plain", project.line_of(M, "plain:"))])
+    assert [(f.code, f.object, f.location.path.name, f.location.line) for f in result.findings] == (
+        [] if static else [("MA203", "members.plain", "models.py", project.line_of(M, "plain:"))])
     if not static:
         assert "rows the ORM inserts get 'MEMBER'" in result.findings[0].message
 
@@ -129,8 +129,8 @@ class Invoice(Base):
     fee = sa.Column(sa.Numeric(12, 2), default=Decimal(0), server_default=sa.text("0"))
 """)
     result = project.audit(select=["MA0", "MA203"], import_models=False if static else None)
-    assert [(f.code, f.object, f.location.line, f.message) for f in result.findings] == [
-        ("MA203", "invoices.total", project.line_of(M, "total ="),
+    assert [(f.code, f.object, f.location.path.name, f.location.line, f.message) for f in result.findings] == [
+        ("MA203", "invoices.total", "models.py", project.line_of(M, "total ="),
          "invoices.total: default=Decimal(\"0.00\") and server_default=\"1.00\" disagree: rows the ORM inserts get "
          "0.00, rows written any other way (raw SQL, other services, bulk loads) get '1.00'")]
 
